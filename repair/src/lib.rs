@@ -1,0 +1,1 @@
+//! Repair (placeholder).

@@ -1,0 +1,1 @@
+//! The CLI integration tests: one test binary, one module per subcommand.

@@ -1,0 +1,1 @@
+//! Wheel container I/O (placeholder until the reader lands).
