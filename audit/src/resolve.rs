@@ -223,13 +223,17 @@ const MAX_DEPTH: usize = 256;
 impl Resolver<'_> {
     /// Resolve the tree of the wheel member `root`.
     pub fn tree(&self, root: &str, facts: Arc<ElfFacts>) -> DepTree {
+        self.tree_at(Location::Wheel(root.to_owned()), root, facts)
+    }
+
+    /// Resolve the tree of the ELF file at `location`, labelled `root` in the result.
+    pub fn tree_at(&self, location: Location, root: &str, facts: Arc<ElfFacts>) -> DepTree {
         let file_name = root.rsplit('/').next().unwrap_or(root);
         let libc = detect_libc(&facts, file_name);
         let paths = match libc {
             Some(Libc::Musl) => self.musl_paths,
             _ => self.glibc_paths,
         };
-        let location = Location::Wheel(root.to_owned());
         let (rpath, runpath) = self.rpaths(&location, &facts);
         let interp = match &facts.interpreter {
             Some(interp) => {
