@@ -12,6 +12,8 @@ pub mod fnmatch;
 pub mod host;
 pub mod ldpaths;
 pub mod resolve;
+#[cfg(test)]
+mod tests;
 
 pub use analyze::{
     Analysis, AnalyzeOptions, AuditError, ElfMember, IgnoredElf, WheelAnalysis, analyze,
