@@ -14,7 +14,7 @@ for f in "$@"; do
     readelf -W -V "$f" | grep -E 'File:|Name:' || true
     readelf -W -n "$f" | grep -E 'Properties:' || true
     readelf -W --dyn-syms "$f" |
-        grep -E '^ +[0-9]+:' |
-        grep -vE ' (_ITM_[A-Za-z]+|__gmon_start__|__cxa_finalize(@[A-Z_0-9.]+ \([0-9]+\))?|)$' || true
+        grep -aE '^ +[0-9]+:' |
+        grep -avE ' (_ITM_[A-Za-z]+|__gmon_start__|__cxa_finalize(@[A-Z_0-9.]+ \([0-9]+\))?|)$' || true
     echo
 done
