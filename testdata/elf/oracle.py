@@ -74,7 +74,14 @@ def main() -> int:
         )
     if proc.stdout.strip():
         result = json.loads(proc.stdout)
-        result.pop("policy_upgrades", None)  # long; the table only needs the verdict
+        # policy_upgrades repeats, for every better policy, what stands in the way; keep the
+        # union of the blacklisted symbols and drop the rest (external_libs covers the libs).
+        blacklisted: dict[str, set[str]] = {}
+        for upgrade in result.pop("policy_upgrades", {}).values():
+            for lib, symbols in upgrade.get("blacklisted_symbols", {}).items():
+                blacklisted.setdefault(lib, set()).update(symbols)
+        if blacklisted:
+            result["blacklisted_symbols"] = {k: sorted(v) for k, v in sorted(blacklisted.items())}
         print(json.dumps(result, sort_keys=True))
     else:
         sys.stderr.write(proc.stderr)
