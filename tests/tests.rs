@@ -1,1 +1,8 @@
-//! The CLI integration tests: one test binary, one module per subcommand.
+//! The CLI integration tests: one test binary, one module per subcommand, plus the shared
+//! helpers in `support`.
+
+// Helpers are `pub` for every test module; nothing outside this test binary can see them.
+#![allow(unreachable_pub)]
+
+mod audit;
+mod support;
