@@ -2,7 +2,8 @@
 //! helpers in `support`.
 
 // Helpers are `pub` for every test module; nothing outside this test binary can see them.
-#![allow(unreachable_pub)]
+#![allow(unreachable_pub, clippy::unwrap_used)]
 
 mod audit;
+mod bad_input;
 mod support;

@@ -4,8 +4,6 @@
 
 #![allow(dead_code, clippy::disallowed_methods)]
 
-
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -18,7 +16,11 @@ pub fn repo_root() -> PathBuf {
 
 /// The bytes of a committed ELF fixture: `testdata/elf/<case>/out/<file>`.
 pub fn fixture(case: &str, file: &str) -> Vec<u8> {
-    let path = repo_root().join("testdata/elf").join(case).join("out").join(file);
+    let path = repo_root()
+        .join("testdata/elf")
+        .join(case)
+        .join("out")
+        .join(file);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
@@ -30,7 +32,8 @@ impl TempDir {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("wheelfix-test-{label}-{}-{n}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("wheelfix-test-{label}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -56,6 +59,17 @@ pub struct TestWheel {
     record_extra: Vec<String>,
     skip_record: bool,
     root_is_purelib: bool,
+    raw_members: Vec<RawMember>,
+}
+
+/// A member written with headers that may lie about its data.
+#[derive(Clone)]
+pub struct RawMember {
+    pub path: String,
+    pub method: u16,
+    pub crc32: u32,
+    pub declared_size: u64,
+    pub raw: Vec<u8>,
 }
 
 impl TestWheel {
@@ -68,6 +82,7 @@ impl TestWheel {
             record_extra: Vec::new(),
             skip_record: false,
             root_is_purelib: false,
+            raw_members: Vec::new(),
         }
     }
 
@@ -90,6 +105,12 @@ impl TestWheel {
     /// Append a raw line to RECORD (to make it lie).
     pub fn record_line(mut self, line: &str) -> TestWheel {
         self.record_extra.push(line.to_owned());
+        self
+    }
+
+    /// Add a member whose headers are written as given, listed in RECORD without a hash.
+    pub fn raw_member(mut self, member: RawMember) -> TestWheel {
+        self.raw_members.push(member);
         self
     }
 
@@ -125,26 +146,73 @@ impl TestWheel {
             "Wheel-Version: 1.0\nGenerator: wheelfix-tests\nRoot-Is-Purelib: {}\n{tags}",
             self.root_is_purelib
         );
-        let metadata = format!("Metadata-Version: 2.1\nName: {}\nVersion: {}\n", self.name, self.version);
+        let metadata = format!(
+            "Metadata-Version: 2.1\nName: {}\nVersion: {}\n",
+            self.name, self.version
+        );
         let mut files = self.files.clone();
-        files.push((format!("{dist_info}/METADATA"), metadata.into_bytes(), 0o644));
+        files.push((
+            format!("{dist_info}/METADATA"),
+            metadata.into_bytes(),
+            0o644,
+        ));
         files.push((format!("{dist_info}/WHEEL"), wheel_text.into_bytes(), 0o644));
         let mut record: Vec<RecordEntry> = files
             .iter()
-            .map(|(path, data, _)| RecordEntry { path: path.clone(), hash: Some(record_sha256(data)), size: Some(data.len() as u64) })
+            .map(|(path, data, _)| RecordEntry {
+                path: path.clone(),
+                hash: Some(record_sha256(data)),
+                size: Some(data.len() as u64),
+            })
             .collect();
-        record.push(RecordEntry { path: format!("{dist_info}/RECORD"), hash: None, size: None });
+        for raw in &self.raw_members {
+            record.push(RecordEntry {
+                path: raw.path.clone(),
+                hash: None,
+                size: None,
+            });
+        }
+        record.push(RecordEntry {
+            path: format!("{dist_info}/RECORD"),
+            hash: None,
+            size: None,
+        });
         let mut record_text = render_record(&record);
         for line in &self.record_extra {
             record_text.push_str(line);
             record_text.push('\n');
         }
         if !self.skip_record {
-            files.push((format!("{dist_info}/RECORD"), record_text.into_bytes(), 0o644));
+            files.push((
+                format!("{dist_info}/RECORD"),
+                record_text.into_bytes(),
+                0o644,
+            ));
         }
         let mut writer = ZipWriter::new(Vec::new());
+        for raw in &self.raw_members {
+            writer
+                .add_raw(
+                    &raw.path,
+                    raw.method,
+                    raw.crc32,
+                    raw.declared_size,
+                    &raw.raw,
+                    0o644,
+                    DosDateTime::EPOCH,
+                )
+                .unwrap();
+        }
         for (path, data, mode) in &files {
-            writer.add_file(path, data, Compression::Deflated(6), *mode, DosDateTime::EPOCH).unwrap();
+            writer
+                .add_file(
+                    path,
+                    data,
+                    Compression::Deflated(6),
+                    *mode,
+                    DosDateTime::EPOCH,
+                )
+                .unwrap();
         }
         writer.finish().unwrap()
     }
@@ -164,7 +232,11 @@ pub fn wheelfix(args: &[&str]) -> Output {
 
 pub fn wheelfix_in(args: &[&str], cwd: Option<&Path>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wheelfix"));
-    command.args(args).env_remove("LD_LIBRARY_PATH").env_remove("AUDITWHEEL_LD_LIBRARY_PATH").env_remove("AUDITWHEEL_PLAT");
+    command
+        .args(args)
+        .env_remove("LD_LIBRARY_PATH")
+        .env_remove("AUDITWHEEL_LD_LIBRARY_PATH")
+        .env_remove("AUDITWHEEL_PLAT");
     if let Some(cwd) = cwd {
         command.current_dir(cwd);
     }
@@ -173,7 +245,8 @@ pub fn wheelfix_in(args: &[&str], cwd: Option<&Path>) -> Output {
 
 /// `exit_code` / stdout / stderr in one string, with temporary paths replaced by `[TEMP]`.
 pub fn render(output: &Output, temp: &Path) -> String {
-    let filter = |s: &[u8]| String::from_utf8_lossy(s).replace(&temp.display().to_string(), "[TEMP]");
+    let filter =
+        |s: &[u8]| String::from_utf8_lossy(s).replace(&temp.display().to_string(), "[TEMP]");
     format!(
         "exit_code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
         output.status.code().unwrap_or(-1),
@@ -198,7 +271,9 @@ pub fn oracles_required() -> bool {
 
 /// The venv `cargo xtask test` prepares with the oracle tools.
 pub fn venv() -> PathBuf {
-    std::env::var_os("WHEELFIX_VENV").map(PathBuf::from).unwrap_or_else(|| repo_root().join(".cache/venv"))
+    std::env::var_os("WHEELFIX_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".cache/venv"))
 }
 
 /// The path of an oracle tool from the venv or PATH; `None` (after printing why) when it is

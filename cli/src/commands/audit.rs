@@ -108,6 +108,8 @@ pub(crate) fn run(args: &AuditArgs) -> Result<ExitStatus> {
     let mut status = ExitStatus::Success;
     for (index, outcome) in outcomes.iter().enumerate() {
         match args.format {
+            // An unreadable wheel is reported once, on stderr.
+            Format::Human if matches!(outcome, Outcome::Unreadable { .. }) => {}
             Format::Human => {
                 if index > 0 {
                     writeln!(out)?;
