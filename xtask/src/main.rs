@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
 mod fixtures;
+mod policies;
 mod test;
 mod util;
 
@@ -18,6 +19,8 @@ cargo xtask <command>
 commands:
   fixtures [--check] [CASE...]   rebuild testdata/elf/*/out from their recipes and rewrite
                                  testdata/MANIFEST (--check: verify sources against MANIFEST)
+  update-policies [--version=V]  refresh policies/data from the newest (or given) auditwheel
+                                 release on PyPI, validated, then `git diff` shows the update
   test                           install what the test suite needs (apt, pip) and run it all
   help                           this text
 ";
@@ -31,6 +34,7 @@ fn main() -> Result<()> {
     match command.as_str() {
         "fixtures" => fixtures::run(rest),
         "test" => test::run(rest),
+        "update-policies" => policies::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
