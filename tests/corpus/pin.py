@@ -172,6 +172,18 @@ def project_json(project):
         return json.load(response)
 
 
+def canonical_url(url):
+    """Some mirrors of the JSON API answer relative URLs (`../../packages/packages/ab/cd/...`);
+    pin the canonical files.pythonhosted.org address instead (the one the simple index shows)."""
+    prefix = "https://files.pythonhosted.org/packages/"
+    if url.startswith(prefix):
+        return url
+    marker = "/packages/packages/"
+    if marker in url:
+        return prefix + url.split(marker, 1)[1]
+    raise SystemExit(f"unexpected file URL {url}")
+
+
 def tags_of(filename):
     """The platform tags of a wheel filename, in filename order (python/abi tags are in it too)."""
     return filename[: -len(".whl")].split("-")[-1].split(".")
@@ -194,7 +206,7 @@ def main():
             "name": project,
             "version": version,
             "filename": filename,
-            "url": f["url"],
+            "url": canonical_url(f["url"]),
             "sha256": f["digests"]["sha256"],
             "size": f["size"],
             "tags_claimed": tags_of(filename),
