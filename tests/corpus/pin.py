@@ -156,6 +156,15 @@ SELECTION = [
     ("msgpack", "1.1.0", "msgpack-1.1.0-cp312-cp312-musllinux_1_2_i686.whl",
      ["musllinux_1_2", "i686"],
      "musl on i686."),
+    # --- not self-contained: external libraries ----------------------------------------------
+    ("pyqt6", "6.7.1", "PyQt6-6.7.1-1-cp38-abi3-manylinux_2_28_x86_64.whl",
+     ["manylinux_2_28", "x86_64", "abi3", "build-tag", "external-libs", "external-not-found"],
+     "Build tag `1` in the filename. Links libQt6*.so.6 shipped by another wheel (PyQt6-Qt6, via "
+     "RPATH $ORIGIN/Qt6/lib), so auditwheel finds none of them: claimed manylinux_2_28, verdict linux."),
+    ("pyqt6-qt6", "6.7.1", "PyQt6_Qt6-6.7.1-py3-none-manylinux_2_28_x86_64.whl",
+     ["manylinux_2_28", "x86_64", "large", "many-elfs", "external-libs", "external-host-resolved"],
+     "~74 MB of Qt libraries and plugins built without auditwheel: links X11/xcb/GL/fontconfig/"
+     "dbus/gstreamer/... from the system; which of them resolve depends on the host."),
     # --- plain linux / unsupported -----------------------------------------------------------
     ("grpcio", "1.71.0", "grpcio-1.71.0-cp312-cp312-linux_armv7l.whl",
      ["linux", "armv7l"],
