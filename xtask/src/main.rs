@@ -6,6 +6,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
+mod corpus;
 mod fixtures;
 mod test;
 mod util;
@@ -16,6 +17,8 @@ const HELP: &str = "\
 cargo xtask <command>
 
 commands:
+  corpus [--only NAME...]        download the pinned real-wheel corpus (tests/corpus/wheels.json)
+                                 into .cache/corpus/, verifying every sha256
   fixtures [--check] [CASE...]   rebuild testdata/elf/*/out from their recipes and rewrite
                                  testdata/MANIFEST (--check: verify sources against MANIFEST)
   test                           install what the test suite needs (apt, pip) and run it all
@@ -29,6 +32,7 @@ fn main() -> Result<()> {
         return Ok(());
     };
     match command.as_str() {
+        "corpus" => corpus::run(rest),
         "fixtures" => fixtures::run(rest),
         "test" => test::run(rest),
         "help" | "--help" | "-h" => {
