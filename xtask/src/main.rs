@@ -6,6 +6,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
+mod corpus;
 mod fixtures;
 mod policies;
 mod test;
@@ -17,6 +18,8 @@ const HELP: &str = "\
 cargo xtask <command>
 
 commands:
+  corpus [--only NAME...]        download the pinned real-wheel corpus (tests/corpus/wheels.json)
+                                 into .cache/corpus/, verifying every sha256
   fixtures [--check] [CASE...]   rebuild testdata/elf/*/out from their recipes and rewrite
                                  testdata/MANIFEST (--check: verify sources against MANIFEST)
   update-policies [--version=V]  refresh policies/data from the newest (or given) auditwheel
@@ -32,6 +35,7 @@ fn main() -> Result<()> {
         return Ok(());
     };
     match command.as_str() {
+        "corpus" => corpus::run(rest),
         "fixtures" => fixtures::run(rest),
         "test" => test::run(rest),
         "update-policies" => policies::run(rest),
