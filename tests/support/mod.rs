@@ -4,6 +4,8 @@
 
 #![allow(dead_code, clippy::disallowed_methods)]
 
+pub mod corpus;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -59,7 +59,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
 pub(crate) fn setup() -> Result<()> {
     apt_install(APT_PACKAGES)?;
     venv()?;
-    crate::corpus::fetch_all(&[])?;
+    crate::corpus::run(&[])?;
     Ok(())
 }
 
