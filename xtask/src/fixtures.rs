@@ -8,9 +8,9 @@
 //! so doing that is an error.
 //!
 //! `testdata/MANIFEST` records the sha256 of every source (every file of the case except
-//! `out/` and Markdown documentation) and every output, plus the toolchain
-//! versions, so a test (`fixtures_match_manifest`, part of `cargo test --workspace`) can tell
-//! when a source changed without its fixture being rebuilt, or an output was edited by hand.
+//! `out/` and Markdown documentation) and every output, plus the toolchain versions, so a test
+//! (`fixtures_match_manifest`, part of `cargo test --workspace`) can tell when a source
+//! changed without its fixture being rebuilt, or an output was edited by hand.
 //! Fixtures are never built during `cargo test`: the symbol versions in a binary depend on the
 //! glibc of the machine that built it.
 
