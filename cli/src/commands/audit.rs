@@ -166,7 +166,10 @@ pub(crate) fn audit_one(
     let verdict = evaluate(&analysis, table, evaluate_options);
     let mut notes = Vec::new();
     if analysis.libc_assumed {
-        notes.push("no ELF file names its libc; glibc assumed".to_owned());
+        notes.push(format!(
+            "no ELF file names its libc (static or libc-free binaries); judged as {}",
+            analysis.libc
+        ));
     }
     if let Some((policy, source)) = &analysis.musl_policy {
         notes.push(format!("judged against {policy} (from {source})"));
