@@ -19,7 +19,9 @@ use crate::fnmatch::{fnmatch, has_wildcards};
 pub trait HostFs: Sync {
     /// Whether the target path is a directory (after following symlinks).
     fn is_dir(&self, path: &Path) -> bool;
-    /// The target path with every symlink resolved, if the file exists.
+    /// The file a path names, if it exists: symlinks of the file itself are followed (as
+    /// auditwheel's `readlink` does), while symlinked directories keep their spelling, so on a
+    /// merged-/usr system `/lib/x86_64-linux-gnu/libz.so.1` stays under `/lib`.
     fn realpath(&self, path: &Path) -> Option<PathBuf>;
     /// The ELF facts of a file (a realpath); `None` when it is not a readable ELF file.
     fn elf_facts(&self, realpath: &Path) -> Option<Arc<ElfFacts>>;
@@ -165,7 +167,26 @@ impl HostFs for RealHost {
     }
 
     fn realpath(&self, path: &Path) -> Option<PathBuf> {
-        self.resolve(path)
+        let mut current = normalize(path);
+        for _ in 0..40 {
+            let parent = current
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("/"));
+            let name = current.file_name()?.to_os_string();
+            let host = self.host_path(&self.resolve(&parent)?.join(&name));
+            let metadata = fs::symlink_metadata(&host).ok()?;
+            if !metadata.file_type().is_symlink() {
+                return Some(current);
+            }
+            let link = fs::read_link(&host).ok()?;
+            current = normalize(&if link.is_absolute() {
+                link
+            } else {
+                parent.join(link)
+            });
+        }
+        None
     }
 
     fn elf_facts(&self, realpath: &Path) -> Option<Arc<ElfFacts>> {
@@ -174,7 +195,10 @@ impl HostFs for RealHost {
         {
             return cached.clone();
         }
-        let facts = read_elf_facts(&self.host_path(realpath)).map(Arc::new);
+        let facts = self
+            .resolve(realpath)
+            .and_then(|canonical| read_elf_facts(&self.host_path(&canonical)))
+            .map(Arc::new);
         if let Ok(mut cache) = self.facts.lock() {
             cache.insert(realpath.to_path_buf(), facts.clone());
         }
