@@ -43,8 +43,7 @@ fn auditwheel_show(auditwheel: &Path, wheel: &CorpusWheel, path: &Path) -> Value
             let stderr = String::from_utf8_lossy(&output.stderr);
             let last = stderr
                 .lines()
-                .filter(|l| !l.trim().is_empty())
-                .next_back()
+                .rfind(|l| !l.trim().is_empty())
                 .unwrap_or("")
                 .to_owned();
             serde_json::json!({ "crashed": last, "exit_code": output.status.code() })

@@ -2,7 +2,12 @@
 //! helpers in `support`.
 
 // Helpers are `pub` for every test module; nothing outside this test binary can see them.
-#![allow(unreachable_pub, clippy::unwrap_used, clippy::print_stderr)]
+#![allow(
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    clippy::disallowed_methods
+)]
 
 mod audit;
 mod bad_input;

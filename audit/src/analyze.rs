@@ -128,9 +128,9 @@ pub fn analyze(
     let elf_members = wheel.elf_members()?;
     let parsed: Vec<(String, InstallScheme, Arc<ElfFacts>)> = elf_members
         .par_iter()
-        .map(|member| {
-            let bytes = wheel.read(member)?;
-            let facts = ElfFacts::parse(&bytes).map_err(|source| AuditError::Elf {
+        .map_init(Vec::new, |buffer, member| {
+            wheel.read_into(member, buffer)?;
+            let facts = ElfFacts::parse(buffer).map_err(|source| AuditError::Elf {
                 member: member.path.clone(),
                 source,
             })?;

@@ -37,6 +37,8 @@ pub enum WheelError {
     RecordListsMissingFile { member: String },
     #[error("RECORD lists `{member}` more than once")]
     RecordDuplicate { member: String },
+    #[error("member `{member}`: {problem}")]
+    RecordMismatch { member: String, problem: String },
 }
 
 /// Where a member is installed, from its path and `Root-Is-Purelib`.
@@ -145,6 +147,15 @@ impl<'a> Wheel<'a> {
                     member: entry.path.clone(),
                 });
             }
+            if let (Some(size), Some(&index)) = (entry.size, by_path.get(&entry.path))
+                && size != archive.entries()[index].uncompressed_size
+            {
+                let actual = archive.entries()[index].uncompressed_size;
+                return Err(WheelError::RecordMismatch {
+                    member: entry.path.clone(),
+                    problem: format!("RECORD says {size} bytes but the archive holds {actual}"),
+                });
+            }
             if !listed.insert(entry.path.as_str()) {
                 return Err(WheelError::RecordDuplicate {
                     member: entry.path.clone(),
@@ -213,14 +224,26 @@ impl<'a> Wheel<'a> {
         self.wheel_file.get_all("Tag").collect()
     }
 
-    /// Read a member's bytes, checking size and CRC, and its RECORD hash when RECORD has one.
+    /// Read a member's bytes, checking size and CRC against the archive. RECORD sizes were
+    /// checked when the wheel was opened; the RECORD hash is checked by
+    /// [`Wheel::read_verified`].
     pub fn read(&self, member: &Member) -> Result<Vec<u8>, WheelError> {
+        Ok(self.archive.read(self.entry(member))?)
+    }
+
+    /// [`Wheel::read`] into a reusable buffer.
+    pub fn read_into(&self, member: &Member, out: &mut Vec<u8>) -> Result<(), WheelError> {
+        Ok(self.archive.read_into(self.entry(member), out)?)
+    }
+
+    /// [`Wheel::read`], plus the RECORD hash.
+    pub fn read_verified(&self, member: &Member) -> Result<Vec<u8>, WheelError> {
         let bytes = self.archive.read(self.entry(member))?;
         if let Some(problem) = self.record_mismatch(member, &bytes) {
-            return Err(WheelError::Zip(ZipError::Member {
-                name: member.path.clone(),
+            return Err(WheelError::RecordMismatch {
+                member: member.path.clone(),
                 problem,
-            }));
+            });
         }
         Ok(bytes)
     }

@@ -400,12 +400,21 @@ impl<'a> ZipArchive<'a> {
     /// The whole member, decompressed, with its size and CRC-32 checked against the central
     /// directory.
     pub fn read(&self, entry: &ZipEntry) -> Result<Vec<u8>, ZipError> {
-        let mut reader = self.reader(entry)?;
-        // Grow as data arrives instead of trusting the declared size for the allocation.
-        let mut out = Vec::with_capacity(entry.uncompressed_size.min(64 << 20) as usize);
-        reader
-            .read_to_end(&mut out)
-            .map_err(|err| member_error(&entry.name, format!("corrupt compressed data: {err}")))?;
+        let mut out = Vec::new();
+        self.read_into(entry, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`ZipArchive::read`] into a caller's buffer, which is cleared first; reusing one buffer
+    /// for many members avoids faulting in fresh pages for each.
+    pub fn read_into(&self, entry: &ZipEntry, out: &mut Vec<u8>) -> Result<(), ZipError> {
+        check_member_header(entry)?;
+        let raw = self.raw_data(entry)?;
+        out.clear();
+        match entry.method {
+            METHOD_STORED => out.extend_from_slice(raw),
+            _ => inflate(raw, entry, out)?,
+        }
         if out.len() as u64 != entry.uncompressed_size {
             return Err(member_error(
                 &entry.name,
@@ -421,7 +430,7 @@ impl<'a> ZipArchive<'a> {
                 ),
             ));
         }
-        let crc = crc32fast::hash(&out);
+        let crc = crc32fast::hash(out);
         if crc != entry.crc32 {
             return Err(member_error(
                 &entry.name,
@@ -431,8 +440,53 @@ impl<'a> ZipArchive<'a> {
                 ),
             ));
         }
-        Ok(out)
+        Ok(())
     }
+}
+
+/// Inflate a whole member in one pass into a growing buffer. The buffer starts at most at
+/// 64 MiB and grows only as data really arrives, so a lying size cannot make us allocate; the
+/// output may exceed the declared size by one chunk, which the caller reports.
+fn inflate(raw: &[u8], entry: &ZipEntry, out: &mut Vec<u8>) -> Result<(), ZipError> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    let declared = entry.uncompressed_size;
+    let wanted = declared.min(64 << 20) as usize + 1;
+    if out.capacity() < wanted {
+        out.reserve(wanted);
+    }
+    let mut inflater = Decompress::new(false);
+    loop {
+        if out.len() == out.capacity() {
+            if out.len() as u64 > declared {
+                break;
+            }
+            let grow = (out.len() as u64).clamp(
+                1 << 20,
+                declared.saturating_sub(out.len() as u64).max(1 << 16),
+            );
+            out.reserve(grow as usize);
+        }
+        let consumed = inflater.total_in() as usize;
+        let produced_before = out.len();
+        let input = raw.get(consumed..).unwrap_or_default();
+        let status = inflater
+            .decompress_vec(input, out, FlushDecompress::Finish)
+            .map_err(|err| member_error(&entry.name, format!("corrupt compressed data: {err}")))?;
+        match status {
+            Status::StreamEnd => break,
+            Status::Ok | Status::BufError => {
+                let progressed =
+                    inflater.total_in() as usize != consumed || out.len() != produced_before;
+                if !progressed && out.len() < out.capacity() {
+                    return Err(member_error(
+                        &entry.name,
+                        "compressed data ends before the deflate stream does",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reject members whose header alone shows they cannot be read safely.
