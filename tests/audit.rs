@@ -579,7 +579,7 @@ fn human_report_snapshot() {
     [TEMP]/demo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl
       verdict:  manylinux_2_36_x86_64 as it is
       claimed:  manylinux_2_17_x86_64 NO
-      symbols:  libc.so.6 GLIBC_2.2.5 GLIBC_2.36
+      symbols:  libc.so.6: GLIBC_2.2.5 GLIBC_2.36
       better tags out of reach:
         GLIBC_2.36 from libc.so.6 is too new: rules out manylinux_2_35_x86_64 and older
           demo/toonew.cpython-311-x86_64-linux-gnu.so: arc4random

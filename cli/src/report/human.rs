@@ -105,18 +105,12 @@ fn platform(
             )?;
         }
     }
-    if !verdict.versioned_symbols.is_empty() {
-        let parts: Vec<String> = verdict
-            .versioned_symbols
-            .iter()
-            .map(|(lib, versions)| {
-                format!(
-                    "{lib} {}",
-                    versions.iter().cloned().collect::<Vec<_>>().join(" ")
-                )
-            })
-            .collect();
-        writeln!(out, "  symbols:  {}", parts.join("; "))?;
+    for (index, (lib, versions)) in verdict.versioned_symbols.iter().enumerate() {
+        let label = if index == 0 { "symbols:  " } else { "          " };
+        let mut versions: Vec<&String> = versions.iter().collect();
+        versions.sort_by_key(|v| version_key(v));
+        let versions: Vec<&str> = versions.iter().map(|v| v.as_str()).collect();
+        writeln!(out, "  {label}{lib}: {}", versions.join(" "))?;
     }
     out_of_reach(out, verdict)?;
     for file in &verdict.executable_stack {
@@ -256,6 +250,9 @@ fn out_of_reach(out: &mut dyn Write, verdict: &Verdict) -> io::Result<()> {
             Vec::new(),
         ));
     }
+    // The reason that rules out the least compatible policy is the one that decides the
+    // verdict: list it first.
+    lines.sort_by_key(|(_, policy, _)| verdict.policy(policy).map_or(0, |p| p.priority));
     writeln!(out, "  better tags out of reach:")?;
     for (reason, policy, details) in lines {
         let scope = if policy.is_empty() {
@@ -269,6 +266,34 @@ fn out_of_reach(out: &mut dyn Write, verdict: &Verdict) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Order version nodes naturally: `GLIBC_2.2.5` < `GLIBC_2.3` < `GLIBC_2.10`.
+fn version_key(version: &str) -> Vec<(u64, String)> {
+    let mut key = Vec::new();
+    let mut number = String::new();
+    let mut text = String::new();
+    for c in version.chars() {
+        if c.is_ascii_digit() {
+            if !text.is_empty() {
+                key.push((0, std::mem::take(&mut text)));
+            }
+            number.push(c);
+        } else {
+            if !number.is_empty() {
+                key.push((number.parse().unwrap_or(u64::MAX), String::new()));
+                number.clear();
+            }
+            text.push(c);
+        }
+    }
+    if !number.is_empty() {
+        key.push((number.parse().unwrap_or(u64::MAX), String::new()));
+    }
+    if !text.is_empty() {
+        key.push((0, text));
+    }
+    key
 }
 
 pub(crate) fn lddtree(out: &mut dyn Write, tree: &DepTree) -> io::Result<()> {
