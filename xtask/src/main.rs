@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
 mod corpus;
+mod example;
 mod fixtures;
 mod policies;
 mod test;
@@ -25,6 +26,7 @@ commands:
   update-policies [--version=V]  refresh policies/data from the newest (or given) auditwheel
                                  release on PyPI, validated, then `git diff` shows the update
   test                           install what the test suite needs (apt, pip) and run it all
+  example-wheel                  rebuild the example wheel README.md audits
   help                           this text
 ";
 
@@ -37,6 +39,7 @@ fn main() -> Result<()> {
     match command.as_str() {
         "corpus" => corpus::run(rest),
         "fixtures" => fixtures::run(rest),
+        "example-wheel" => example::run(rest),
         "test" => test::run(rest),
         "update-policies" => policies::run(rest),
         "help" | "--help" | "-h" => {

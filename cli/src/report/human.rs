@@ -106,7 +106,11 @@ fn platform(
         }
     }
     for (index, (lib, versions)) in verdict.versioned_symbols.iter().enumerate() {
-        let label = if index == 0 { "symbols:  " } else { "          " };
+        let label = if index == 0 {
+            "symbols:  "
+        } else {
+            "          "
+        };
         let mut versions: Vec<&String> = versions.iter().collect();
         versions.sort_by_key(|v| version_key(v));
         let versions: Vec<&str> = versions.iter().map(|v| v.as_str()).collect();
@@ -227,7 +231,7 @@ fn out_of_reach(out: &mut dyn Write, verdict: &Verdict) -> io::Result<()> {
         {
             let libs: Vec<&str> = policy.external_libs.keys().map(String::as_str).collect();
             record(
-                format!("needs vendoring of {}", libs.join(", ")),
+                format!("{} must be vendored first", libs.join(", ")),
                 &policy.name,
                 Vec::new(),
             );
