@@ -6,6 +6,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
+mod bench;
 mod corpus;
 mod example;
 mod fixtures;
@@ -27,6 +28,9 @@ commands:
                                  release on PyPI, validated, then `git diff` shows the update
   test                           install what the test suite needs (apt, pip) and run it all
   example-wheel                  rebuild the example wheel README.md audits
+  bench [--only=audit] [--runs=N]
+                                 wheelfix against auditwheel (and the other peers) side by
+                                 side on the corpus; prints Markdown for BENCHMARKS.md
   help                           this text
 ";
 
@@ -39,6 +43,7 @@ fn main() -> Result<()> {
     match command.as_str() {
         "corpus" => corpus::run(rest),
         "fixtures" => fixtures::run(rest),
+        "bench" => bench::run(rest),
         "example-wheel" => example::run(rest),
         "test" => test::run(rest),
         "update-policies" => policies::run(rest),
