@@ -521,7 +521,13 @@ fn too_new_versions(
     out
 }
 
-fn external_libs(policy: &Policy, arch: Arch, roots: &[&DepTree]) -> BTreeMap<String, ExternalLib> {
+/// The libraries reached from `roots` that neither the wheel nor `policy`'s whitelist provides,
+/// with the roots that reach each; what `repair` grafts under `policy`.
+pub fn external_libs(
+    policy: &Policy,
+    arch: Arch,
+    roots: &[&DepTree],
+) -> BTreeMap<String, ExternalLib> {
     let mut out: BTreeMap<String, ExternalLib> = BTreeMap::new();
     for tree in roots {
         let counts = |lib: &str| !is_dynamic_loader(lib) && !policy.whitelists(lib, arch);

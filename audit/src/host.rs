@@ -27,6 +27,8 @@ pub trait HostFs: Sync {
     fn elf_facts(&self, realpath: &Path) -> Option<Arc<ElfFacts>>;
     /// A text file's content, if it exists and is UTF-8.
     fn read_text(&self, path: &Path) -> Option<String>;
+    /// A file's bytes (for copying a library into a wheel).
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>>;
     /// The names in a directory, sorted.
     fn list_dir(&self, path: &Path) -> Vec<String>;
     /// The directory relative `LD_LIBRARY_PATH` entries are taken from.
@@ -207,6 +209,16 @@ impl HostFs for RealHost {
 
     fn read_text(&self, path: &Path) -> Option<String> {
         fs::read_to_string(self.host_path(&self.resolve(path)?)).ok()
+    }
+
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let canonical = self.resolve(path).ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} does not exist", path.display()),
+            )
+        })?;
+        fs::read(self.host_path(&canonical))
     }
 
     fn list_dir(&self, path: &Path) -> Vec<String> {

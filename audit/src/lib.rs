@@ -20,7 +20,7 @@ pub use analyze::{
 };
 pub use evaluate::{
     ClaimCheck, EvaluateOptions, ExternalLib, IsaRequirement, PolicyAssessment, TooNewVersion,
-    Verdict, check_claim, evaluate, location_label,
+    Verdict, check_claim, evaluate, external_libs, location_label,
 };
 pub use host::{HostFs, RealHost};
 pub use ldpaths::SearchOptions;

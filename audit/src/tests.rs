@@ -107,6 +107,12 @@ impl HostFs for FakeHost {
         self.texts.get(&self.realpath(path)?).cloned()
     }
 
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.read_text(path)
+            .map(String::into_bytes)
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+
     fn list_dir(&self, path: &Path) -> Vec<String> {
         let mut names: Vec<String> = self
             .all_paths()

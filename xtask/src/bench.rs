@@ -20,7 +20,11 @@ struct Options {
 }
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
-    let mut options = Options { only: None, wheelfix_runs: 5, peer_runs: 3 };
+    let mut options = Options {
+        only: None,
+        wheelfix_runs: 5,
+        peer_runs: 3,
+    };
     for arg in args {
         if let Some(only) = arg.strip_prefix("--only=") {
             options.only = Some(only.to_owned());
@@ -31,7 +35,11 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         }
     }
     let root = repo_root();
-    run_command(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).current_dir(&root).args(["build", "--release", "-q", "--bin", "wheelfix"]))?;
+    run_command(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(&root)
+            .args(["build", "--release", "-q", "--bin", "wheelfix"]),
+    )?;
     crate::corpus::run(&[])?;
     let mut report = String::new();
     if options.only.as_deref().is_none_or(|o| o == "audit") {
@@ -52,7 +60,10 @@ fn wheelfix_binary() -> PathBuf {
 fn venv_tool(name: &str) -> Result<PathBuf> {
     let path = repo_root().join(".cache/venv/bin").join(name);
     if !path.exists() {
-        bail!("{} is missing: run `cargo xtask test` once to create the venv", path.display());
+        bail!(
+            "{} is missing: run `cargo xtask test` once to create the venv",
+            path.display()
+        );
     }
     Ok(path)
 }
@@ -63,11 +74,16 @@ fn time_median(runs: usize, ok: &[i32], make: impl Fn() -> Command) -> Result<Du
     for _ in 0..runs {
         let mut command = make();
         let start = Instant::now();
-        let output = command.output().with_context(|| format!("running {command:?}"))?;
+        let output = command
+            .output()
+            .with_context(|| format!("running {command:?}"))?;
         let elapsed = start.elapsed();
         let code = output.status.code().unwrap_or(-1);
         if !ok.contains(&code) {
-            bail!("{command:?} exited with {code}: {}", String::from_utf8_lossy(&output.stderr).trim());
+            bail!(
+                "{command:?} exited with {code}: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
         }
         times.push(elapsed);
     }
@@ -91,7 +107,9 @@ fn platform_wheels() -> Result<Vec<(String, PathBuf, u64)>> {
         }
         let filename = wheel["filename"].as_str().context("filename")?.to_owned();
         let path = repo_root().join(".cache/corpus").join(&filename);
-        let size = std::fs::metadata(&path).with_context(|| format!("{} not fetched", path.display()))?.len();
+        let size = std::fs::metadata(&path)
+            .with_context(|| format!("{} not fetched", path.display()))?
+            .len();
         out.push((filename, path, size));
     }
     Ok(out)
@@ -113,10 +131,17 @@ fn audit(options: &Options) -> Result<String> {
             c.args(["show", "--json"]).arg(path);
             c
         })?;
-        eprintln!("{name}: wheelfix {} s, auditwheel {} s", seconds(ours), seconds(theirs));
+        eprintln!(
+            "{name}: wheelfix {} s, auditwheel {} s",
+            seconds(ours),
+            seconds(theirs)
+        );
         rows.push((name.clone(), *size, ours, theirs));
     }
-    let mut ratios: Vec<f64> = rows.iter().map(|(_, _, ours, theirs)| theirs.as_secs_f64() / ours.as_secs_f64()).collect();
+    let mut ratios: Vec<f64> = rows
+        .iter()
+        .map(|(_, _, ours, theirs)| theirs.as_secs_f64() / ours.as_secs_f64())
+        .collect();
     ratios.sort_by(f64::total_cmp);
     let median_ratio = ratios[ratios.len() / 2];
     let min_ratio = ratios[0];
@@ -124,14 +149,22 @@ fn audit(options: &Options) -> Result<String> {
     // 40 wheels together, the largest among them, against auditwheel on the largest alone.
     let mut by_size: Vec<&(String, PathBuf, u64)> = wheels.iter().collect();
     by_size.sort_by_key(|(_, _, size)| std::cmp::Reverse(*size));
-    let batch: Vec<&Path> = by_size.iter().take(40).map(|(_, p, _)| p.as_path()).collect();
+    let batch: Vec<&Path> = by_size
+        .iter()
+        .take(40)
+        .map(|(_, p, _)| p.as_path())
+        .collect();
     let largest = by_size.first().context("empty corpus")?;
     let batch_time = time_median(3, &[0, 1], || {
         let mut c = Command::new(&wheelfix);
         c.args(["audit", "--format", "json"]).args(&batch);
         c
     })?;
-    let largest_time = rows.iter().find(|(name, ..)| *name == largest.0).map(|(.., theirs)| *theirs).context("largest wheel timed")?;
+    let largest_time = rows
+        .iter()
+        .find(|(name, ..)| *name == largest.0)
+        .map(|(.., theirs)| *theirs)
+        .context("largest wheel timed")?;
     let batch_bytes: u64 = by_size.iter().take(40).map(|(.., size)| size).sum();
 
     let mut md = String::new();
