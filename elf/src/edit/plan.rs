@@ -283,6 +283,12 @@ pub(crate) fn plan(image: &Image<'_>, edit: &ElfEdit) -> Result<Plan> {
         .collect();
     if kept_records.len() != needs.len() {
         match kept_records.first() {
+            // glibc indexes its version array with every .gnu.version entry whenever DT_VERSYM
+            // exists, and allocates that array only when some version is needed or defined:
+            // with neither left, DT_VERSYM must go too or the loader dereferences NULL.
+            None if image.dynamic_value(elf::DT_VERDEF).is_none() => entries.retain(|e| {
+                e.tag != elf::DT_VERNEED && e.tag != elf::DT_VERNEEDNUM && e.tag != elf::DT_VERSYM
+            }),
             None => entries.retain(|e| e.tag != elf::DT_VERNEED && e.tag != elf::DT_VERNEEDNUM),
             Some(first) => {
                 for entry in &mut entries {
