@@ -292,13 +292,25 @@ pub fn readelf_semantics(readelf: &str, file: &Path) -> String {
                 && columns.len() >= 7
                 && columns[0].ends_with(':')
                 && columns[0].trim_end_matches(':').parse::<u32>().is_ok();
-            if is_symbol {
-                let section = names
-                    .iter()
-                    .find(|(index, _)| index == columns[6])
-                    .map_or(columns[6], |(_, name)| name.as_str());
+            // Ndx follows the visibility, after optional `[...]` notes such as ppc64's
+            // `[<localentry>: 8]`.
+            let visibility = columns
+                .iter()
+                .position(|c| matches!(*c, "DEFAULT" | "HIDDEN" | "PROTECTED" | "INTERNAL"));
+            if let (true, Some(mut ndx)) = (is_symbol, visibility.map(|v| v + 1)) {
+                if columns.get(ndx).is_some_and(|c| c.starts_with('[')) {
+                    while columns.get(ndx).is_some_and(|c| !c.ends_with(']')) {
+                        ndx += 1;
+                    }
+                    ndx += 1;
+                }
                 let mut columns = columns.clone();
-                columns[6] = section;
+                if let Some(index) = columns.get(ndx).copied() {
+                    columns[ndx] = names
+                        .iter()
+                        .find(|(i, _)| i == index)
+                        .map_or(index, |(_, name)| name.as_str());
+                }
                 return columns.join(" ");
             }
             line.to_owned()
