@@ -27,11 +27,11 @@ fn cross_file(arch: &Arch, file: &str) -> Vec<u8> {
 
 /// Graft libfoo and libbar under hashed names next to an edited libext; return libext's path.
 fn graft(arch: &Arch, dir: &Path) -> (PathBuf, Vec<u8>) {
-    let foo = edit(
+    let libfoo = edit(
         &cross_file(arch, "libfoo.so.1"),
         &graft_edit(Some("libfoo-12345678.so.1"), &[], "$ORIGIN"),
     );
-    let bar = edit(
+    let libbar = edit(
         &cross_file(arch, "libbar.so"),
         &graft_edit(Some("libbar-87654321.so"), &[], "$ORIGIN"),
     );
@@ -46,11 +46,11 @@ fn graft(arch: &Arch, dir: &Path) -> (PathBuf, Vec<u8>) {
             "$ORIGIN/../mypkg.libs:$ORIGIN",
         ),
     );
-    for output in [&foo, &bar, &ext] {
+    for output in [&libfoo, &libbar, &ext] {
         assert_layout_invariants(output);
     }
-    write_file(dir, "libfoo-12345678.so.1", &foo);
-    write_file(dir, "libbar-87654321.so", &bar);
+    write_file(dir, "libfoo-12345678.so.1", &libfoo);
+    write_file(dir, "libbar-87654321.so", &libbar);
     (write_file(dir, "libext.so", &ext), ext)
 }
 

@@ -50,15 +50,15 @@ fn auditwheel_style_graft_loads_and_renames_version_records() {
         return;
     }
     let dir = scratch("graft");
-    let foo = read_fixture("edit-basic", "libfoo.so.1");
-    let bar = read_fixture("edit-basic", "libbar.so");
+    let libfoo = read_fixture("edit-basic", "libfoo.so.1");
+    let libbar = read_fixture("edit-basic", "libbar.so");
     let ext = read_fixture("edit-basic", "libext.so");
     let grafted_foo = edit(
-        &foo,
+        &libfoo,
         &graft_edit(Some("libfoo-12345678.so.1"), &[], "$ORIGIN"),
     );
     let grafted_bar = edit(
-        &bar,
+        &libbar,
         &graft_edit(Some("libbar-87654321.so"), &[], "$ORIGIN"),
     );
     let ext_edit = graft_edit(
@@ -281,8 +281,8 @@ fn remove_needed_drops_the_entry_and_its_version_record() {
         return;
     }
     let dir = scratch("remove");
-    let foo = copy_fixture("edit-basic", "libfoo.so.1", &dir, "libfoo.so.1");
-    let bar = copy_fixture("edit-basic", "libbar.so", &dir, "libbar.so");
+    let libfoo = copy_fixture("edit-basic", "libfoo.so.1", &dir, "libfoo.so.1");
+    let libbar = copy_fixture("edit-basic", "libbar.so", &dir, "libbar.so");
     let unbound = unbind_versions_of(&read_fixture("edit-basic", "libext.so"), "libfoo.so.1");
     let output = edit(
         &unbound,
@@ -295,7 +295,7 @@ fn remove_needed_drops_the_entry_and_its_version_record() {
     assert_eq!(needed(READELF, &path), Vec::<String>::new());
     assert_eq!(version_need_files(READELF, &path), Vec::<String>::new());
     assert_eq!(dynamic_value(&path, "VERNEED"), None);
-    assert_eq!(load_native(&[&foo, &bar, &path], "ext_value"), Ok(48));
+    assert_eq!(load_native(&[&libfoo, &libbar, &path], "ext_value"), Ok(48));
 
     // A record in the middle of a longer chain: the neighbours must be relinked.
     let dir = scratch("remove-middle");
