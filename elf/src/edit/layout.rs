@@ -158,6 +158,20 @@ fn congruent_offset(at: u64, vaddr: u64, page: u64) -> Result<u64> {
     }
 }
 
+/// The largest alignment a moved or re-laid section may ask for; anything larger (or not a
+/// power of two) is treated as malformed rather than padded for.
+const MAX_ALIGNMENT: u64 = 0x10000;
+
+/// `align` as a usable alignment (0 and 1 mean none), or `None` when it is not a power of two
+/// or larger than [`MAX_ALIGNMENT`].
+fn usable_alignment(align: u64) -> Option<u64> {
+    match align {
+        0 | 1 => Some(1),
+        _ if align.is_power_of_two() && align <= MAX_ALIGNMENT => Some(align),
+        _ => None,
+    }
+}
+
 fn overlaps(start: u64, end: u64, other_start: u64, other_end: u64) -> bool {
     start < other_end && other_start < end
 }
@@ -231,12 +245,13 @@ fn unit_of_section(image: &Image<'_>, index: usize) -> Option<Unit> {
     if image.vaddr_to_offset(section.addr, section.size) != Some(section.offset) {
         return None;
     }
+    let align = usable_alignment(section.addralign)?;
     let single = |kind| {
         Some(Unit {
             offset: section.offset,
             vaddr: section.addr,
             len: section.size,
-            align: section.addralign.max(1),
+            align,
             kind,
         })
     };
@@ -278,11 +293,11 @@ fn note_unit(image: &Image<'_>, index: usize) -> Option<Unit> {
             offset: section.offset,
             vaddr: section.addr,
             len: section.size,
-            align: section.addralign.max(1),
+            align: usable_alignment(section.addralign)?,
             kind: UnitKind::Plain,
         });
     };
-    let mut align = note.align.max(1);
+    let mut align = usable_alignment(note.align)?;
     for other in &image.sections {
         if other.file_size() == 0
             || !overlaps(other.offset, other.file_end(), note.offset, note.file_end())
@@ -293,7 +308,7 @@ fn note_unit(image: &Image<'_>, index: usize) -> Option<Unit> {
         if other.sh_type != elf::SHT_NOTE || !inside {
             return None;
         }
-        align = align.max(other.addralign);
+        align = align.max(usable_alignment(other.addralign)?);
     }
     if image.vaddr_to_offset(note.vaddr, note.filesz) != Some(note.offset) {
         return None;
@@ -649,6 +664,17 @@ pub(crate) fn lay_out(image: &Image<'_>, plan: &Plan, strip: bool) -> Result<Lay
             .ok_or_else(|| EditError::Layout("section header table overflows".into()))?;
         (shoff, end)
     };
+    // Every piece is bounded by the input or by small alignments; a larger result means the
+    // arithmetic went wrong on a hostile input, and allocating it would be the failure.
+    let new_bytes = items.iter().map(|i| i.size).sum::<u64>();
+    let slack = (tail.len() as u64 + items.len() as u64 + 2) * MAX_ALIGNMENT
+        + (kept_sections as u64) * codec.shdr_size();
+    if total_len > image.len().saturating_add(new_bytes).saturating_add(slack) {
+        return Err(EditError::Layout(format!(
+            "the output would be `{total_len:#x}` bytes for a `{:#x}`-byte input",
+            image.len()
+        )));
+    }
     for &index in &dropped_sections {
         if let Some(section) = image.sections.get(index) {
             let in_prefix = section.offset < prefix_end;
@@ -738,7 +764,16 @@ fn place_tail_sections(
         let Some(section) = image.sections.get(index) else {
             continue;
         };
-        let at = align_up(cursor, section.addralign.max(1))?;
+        let align = usable_alignment(section.addralign).ok_or_else(|| {
+            EditError::malformed(
+                "section header table",
+                format!(
+                    "section {index} has sh_addralign `{:#x}` (not a power of two up to `{MAX_ALIGNMENT:#x}`)",
+                    section.addralign
+                ),
+            )
+        })?;
+        let at = align_up(cursor, align)?;
         cursor = at
             .checked_add(section.file_size())
             .ok_or_else(|| EditError::Layout("section offsets overflow".into()))?;
