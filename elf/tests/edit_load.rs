@@ -297,18 +297,23 @@ fn remove_needed_drops_the_entry_and_its_version_record() {
     assert_eq!(dynamic_value(&path, "VERNEED"), None);
     assert_eq!(load_native(&[&libfoo, &libbar, &path], "ext_value"), Ok(48));
 
-    // A record in the middle of a longer chain: the neighbours must be relinked.
+    // The middle record of a chain of three (libgomp, libvdep2, libvdep): its neighbours must be
+    // relinked.
     let dir = scratch("remove-middle");
     let vdep = copy_fixture("edit-versioned", "libvdep.so.1", &dir, "libvdep.so.1");
     let vdep2 = copy_fixture("edit-versioned", "libvdep2.so.1", &dir, "libvdep2.so.1");
     let original = read_fixture("edit-versioned", "libuser.so");
     let records_before = version_need_files(READELF, &fixture("edit-versioned", "libuser.so"));
     assert!(records_before.len() >= 3, "{records_before:?}");
-    let unbound = unbind_versions_of(&original, "libvdep.so.1");
+    assert_eq!(
+        records_before.get(1).map(String::as_str),
+        Some("libvdep2.so.1")
+    );
+    let unbound = unbind_versions_of(&original, "libvdep2.so.1");
     let output = edit(
         &unbound,
         &ElfEdit {
-            remove_needed: vec![name("libvdep.so.1")],
+            remove_needed: vec![name("libvdep2.so.1")],
             ..ElfEdit::default()
         },
     );
@@ -316,7 +321,7 @@ fn remove_needed_drops_the_entry_and_its_version_record() {
     let records_after = version_need_files(READELF, &path);
     let expected: Vec<String> = records_before
         .into_iter()
-        .filter(|f| f != "libvdep.so.1")
+        .filter(|f| f != "libvdep2.so.1")
         .collect();
     assert_eq!(records_after, expected);
     assert_version_files_match_needed(READELF, &path);

@@ -415,3 +415,28 @@ fn random_mutations_never_panic_and_accepted_outputs_parse_again() {
     println!("mutations: {accepted} edited, {refused} refused");
     assert!(accepted > 0 && refused > 0);
 }
+
+/// Found by the fuzzer: a section header that places `.dynsym` over the ELF header made the
+/// `st_shndx` renumbering after a strip overwrite `e_shentsize`.
+#[test]
+fn fuzz_regression_symbol_table_over_the_elf_header_is_not_renumbered() {
+    let mut input = read_fixture("edit-basic", "libext-debug.so");
+    let summary = inspect(&input).unwrap();
+    let dynsym = summary
+        .sections
+        .iter()
+        .position(|s| s.name == ".dynsym")
+        .unwrap();
+    let shoff = u64::from_le_bytes(input[40..48].try_into().unwrap()) as usize;
+    put_u64(&mut input, shoff + dynsym * 64 + 24, 0); // sh_offset
+    let strip = ElfEdit {
+        strip: true,
+        ..ElfEdit::default()
+    };
+    if let Ok(output) = apply(&input, &strip) {
+        // Only e_shoff (40..48), e_shnum and e_shstrndx (60..64) may change.
+        assert_eq!(output[..40], input[..40]);
+        assert_eq!(output[48..60], input[48..60]);
+        inspect(&output).unwrap();
+    }
+}

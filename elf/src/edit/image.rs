@@ -181,6 +181,15 @@ impl<'a> Image<'a> {
         self.segments.len() as u64 * self.codec.phdr_size()
     }
 
+    /// Whether `len` bytes at `offset` share bytes with the ELF header or the program header
+    /// table, which the editor rewrites and so must never also treat as a table it edits.
+    pub(crate) fn overlaps_headers(&self, offset: u64, len: u64) -> bool {
+        let end = offset.saturating_add(len);
+        let pht_end = self.phoff.saturating_add(self.phdr_table_size());
+        (offset < self.ehsize && end > 0 && len > 0)
+            || (len > 0 && offset < pht_end && self.phoff < end)
+    }
+
     /// The file offset of `len` bytes at `vaddr`, when one PT_LOAD holds all of them in the
     /// file (as the loader would find them).
     pub(crate) fn vaddr_to_offset(&self, vaddr: u64, len: u64) -> Option<u64> {
@@ -220,6 +229,12 @@ impl<'a> Image<'a> {
             EditError::malformed(".dynamic", "DT_STRTAB is present but DT_STRSZ is missing")
         })?;
         let offset = self.map_vaddr("DT_STRTAB", vaddr, size)?;
+        if self.overlaps_headers(offset, size) {
+            return Err(EditError::malformed(
+                ".dynamic",
+                format!("DT_STRTAB at offset `{offset:#x}` overlaps the ELF or program headers"),
+            ));
+        }
         Ok(Some(StringTableLocation {
             offset,
             vaddr,
@@ -458,6 +473,15 @@ fn read_dynamic(image: &Image<'_>) -> Result<Option<DynamicTable>> {
             format!(
                 "address `{:#x}` and offset `{:#x}` do not agree with any PT_LOAD",
                 segment.vaddr, segment.offset
+            ),
+        ));
+    }
+    if image.overlaps_headers(segment.offset, capacity * entry_size) {
+        return Err(EditError::malformed(
+            "PT_DYNAMIC",
+            format!(
+                "offset `{:#x}` overlaps the ELF or program headers",
+                segment.offset
             ),
         ));
     }

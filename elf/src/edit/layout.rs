@@ -391,6 +391,11 @@ fn grow_program_headers_in_place(image: &Image<'_>, new_size: u64) -> Option<Vec
         return None;
     }
     let units = units_covering(image, old_end, new_end)?;
+    // A unit reaching back into the headers would be a malformed overlap; moving it would
+    // clobber them.
+    if units.iter().any(|u| u.offset < old_end) {
+        return None;
+    }
     // Nothing may be in the way that is not allocated (the old section header table is fine:
     // it is rewritten elsewhere).
     let blocked_by_unallocated = image.sections.iter().skip(1).any(|s| {
@@ -675,15 +680,28 @@ pub(crate) fn lay_out(image: &Image<'_>, plan: &Plan, strip: bool) -> Result<Lay
             image.len()
         )));
     }
+    // Stripped bytes inside the prefix are cleared, unless anything that stays (headers,
+    // segments, other sections) shares them, as only malformed files do.
+    let headers_end = image
+        .ehsize
+        .max(image.phoff.saturating_add(image.phdr_table_size()));
     for &index in &dropped_sections {
-        if let Some(section) = image.sections.get(index) {
-            let in_prefix = section.offset < prefix_end;
-            let in_segment = image.segments.iter().any(|s| {
-                s.filesz > 0 && overlaps(s.offset, s.file_end(), section.offset, section.file_end())
+        let Some(section) = image.sections.get(index) else {
+            continue;
+        };
+        let (start, end) = (section.offset, section.file_end());
+        let shared = overlaps(start, end, 0, headers_end)
+            || image
+                .segments
+                .iter()
+                .any(|s| s.filesz > 0 && overlaps(s.offset, s.file_end(), start, end))
+            || image.sections.iter().enumerate().skip(1).any(|(other, s)| {
+                !dropped_sections.contains(&other)
+                    && s.file_size() > 0
+                    && overlaps(s.offset, s.file_end(), start, end)
             });
-            if in_prefix && !in_segment && section.file_size() > 0 {
-                zeroed.push((section.offset, section.size));
-            }
+        if start < prefix_end && !shared && section.file_size() > 0 {
+            zeroed.push((start, section.size));
         }
     }
     let phoff = items

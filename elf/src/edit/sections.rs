@@ -219,11 +219,13 @@ pub(crate) fn final_sections(
 }
 
 /// Renumber the section indices stored inside sections (symbol `st_shndx`, extended index
-/// tables, groups) of the output.
+/// tables, groups) of the output. Tables that claim to overlap `protected` output ranges (the
+/// headers, in malformed files) are left alone.
 pub(crate) fn renumber_contents(
     out: &mut [u8],
     codec: Codec,
     sections: &FinalSections,
+    protected: &[(u64, u64)],
 ) -> Result<()> {
     if !sections.renumbered {
         return Ok(());
@@ -242,6 +244,13 @@ pub(crate) fn renumber_contents(
             elf::SHT_SYMTAB_SHNDX | elf::SHT_GROUP => 4,
             _ => continue,
         };
+        let end = section.offset.saturating_add(section.size);
+        if protected
+            .iter()
+            .any(|&(start, stop)| section.offset < stop && start < end)
+        {
+            continue;
+        }
         let table = slice_at_mut(out, section.offset, section.size).ok_or_else(|| {
             EditError::Layout("a symbol table lies outside the output file".into())
         })?;

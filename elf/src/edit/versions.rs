@@ -69,6 +69,14 @@ pub(crate) fn read_needs(image: &Image<'_>) -> Result<Vec<NeedRecord>> {
                 format!("record {index} at `{vaddr:#x}` is in no PT_LOAD"),
             )
         })?;
+        if image.overlaps_headers(offset, VERNEED_SIZE) {
+            return Err(EditError::malformed(
+                WHAT,
+                format!(
+                    "record {index} at offset `{offset:#x}` overlaps the ELF or program headers"
+                ),
+            ));
+        }
         let record = image
             .bytes(offset, VERNEED_SIZE)
             .and_then(|bytes| codec.read_verneed(bytes))

@@ -120,7 +120,15 @@ fn write_relaid(image: &Image<'_>, plan: &Plan, relaid: &Relaid) -> Result<Vec<u
     write_need_changes(&mut out, codec, plan, &relaid.moves)?;
 
     let sections = final_sections(image, plan, relaid)?;
-    renumber_contents(&mut out, codec, &sections)?;
+    let protected = [
+        (0, image.ehsize),
+        (
+            relaid.phoff,
+            relaid.phoff + relaid.segments.len() as u64 * codec.phdr_size(),
+        ),
+        (relaid.shoff, relaid.total_len),
+    ];
+    renumber_contents(&mut out, codec, &sections, &protected)?;
     let phdr_size = codec.phdr_size();
     for (index, segment) in relaid.segments.iter().enumerate() {
         let at = relaid.phoff + index as u64 * phdr_size;
