@@ -23,6 +23,8 @@ pub(crate) enum Command {
     Audit(AuditArgs),
     /// Print the resolved shared-library dependency tree of an ELF file
     Lddtree(LddtreeArgs),
+    /// Inspect or edit one ELF file (SONAME, DT_NEEDED, RPATH/RUNPATH, strip)
+    Elf(crate::commands::elf::ElfArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

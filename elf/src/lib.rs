@@ -4,6 +4,7 @@
 //! Everything here works on byte slices. This crate does no file I/O, knows nothing about
 //! wheels, policies or platform tags beyond the architecture names, and never panics on input.
 
+pub mod edit;
 pub mod facts;
 mod name;
 

@@ -2,6 +2,7 @@
 //! errors that abort the whole command are returned as `anyhow::Error` and become exit 2.
 
 pub(crate) mod audit;
+pub(crate) mod elf;
 mod lddtree;
 
 use std::process::ExitCode;
@@ -41,10 +42,11 @@ impl ExitStatus {
     }
 }
 
-pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Audit(args) => audit::run(&args),
-        Command::Lddtree(args) => lddtree::run(&args),
+        Command::Audit(args) => audit::run(&args).map(ExitCode::from),
+        Command::Lddtree(args) => lddtree::run(&args).map(ExitCode::from),
+        Command::Elf(args) => elf::run(&args),
     }
 }
 

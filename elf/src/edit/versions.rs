@@ -1,0 +1,355 @@
+//! Symbol versioning as the dynamic loader reads it: the `.gnu.version_r` chain (DT_VERNEED),
+//! the `.gnu.version_d` chain (DT_VERDEF), the `.gnu.version` array (DT_VERSYM) and the number
+//! of dynamic symbols they are indexed by.
+//!
+//! Chains are walked through addresses, like glibc's `_dl_check_map_versions`, with every link
+//! bounds-checked; a link that points backwards (possible through 32-bit wrap-around) is
+//! reported as a cycle. Changing records is not done here (see `plan`).
+
+use object::elf;
+
+use super::codec::{VERDAUX_SIZE, VERDEF_SIZE, VERNAUX_SIZE, VERNEED_SIZE};
+use super::error::{EditError, Result};
+use super::image::Image;
+
+/// Chains longer than this are refused; real files have a handful of records.
+const MAX_RECORDS: usize = 1 << 16;
+
+/// One `Verneed` record and its `Vernaux` entries.
+#[derive(Debug, Clone)]
+pub(crate) struct NeedRecord {
+    pub(crate) offset: u64,
+    pub(crate) vaddr: u64,
+    pub(crate) file: u32,
+    pub(crate) next: u32,
+    pub(crate) versions: Vec<NeedVersion>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NeedVersion {
+    /// The version index symbols use in `.gnu.version` (`vna_other`).
+    pub(crate) index: u16,
+    pub(crate) name: u32,
+}
+
+/// The string at `offset` of a string table, without its NUL; `None` when out of range or not
+/// terminated.
+pub(crate) fn string_at(table: &[u8], offset: u64) -> Option<&[u8]> {
+    let tail = table.get(usize::try_from(offset).ok()?..)?;
+    let end = tail.iter().position(|&b| b == 0)?;
+    tail.get(..end)
+}
+
+/// The address after following a chain link, in the class's address width.
+fn follow(image: &Image<'_>, vaddr: u64, link: u32) -> u64 {
+    let next = vaddr.wrapping_add(u64::from(link));
+    next & image.codec.max_word()
+}
+
+/// The `.gnu.version_r` records, in chain order; empty when there is no DT_VERNEED.
+pub(crate) fn read_needs(image: &Image<'_>) -> Result<Vec<NeedRecord>> {
+    const WHAT: &str = ".gnu.version_r";
+    let Some(start) = image.dynamic_value(elf::DT_VERNEED) else {
+        return Ok(Vec::new());
+    };
+    let codec = image.codec;
+    let mut records = Vec::new();
+    let mut vaddr = start;
+    loop {
+        let index = records.len();
+        if index >= MAX_RECORDS {
+            return Err(EditError::malformed(
+                WHAT,
+                format!("more than {MAX_RECORDS} records"),
+            ));
+        }
+        let offset = image.vaddr_to_offset(vaddr, VERNEED_SIZE).ok_or_else(|| {
+            EditError::malformed(
+                WHAT,
+                format!("record {index} at `{vaddr:#x}` is in no PT_LOAD"),
+            )
+        })?;
+        if image.overlaps_headers(offset, VERNEED_SIZE) {
+            return Err(EditError::malformed(
+                WHAT,
+                format!(
+                    "record {index} at offset `{offset:#x}` overlaps the ELF or program headers"
+                ),
+            ));
+        }
+        let record = image
+            .bytes(offset, VERNEED_SIZE)
+            .and_then(|bytes| codec.read_verneed(bytes))
+            .ok_or_else(|| EditError::malformed(WHAT, format!("record {index} is truncated")))?;
+        if record.version != 1 {
+            return Err(EditError::malformed(
+                WHAT,
+                format!(
+                    "record {index} has vn_version `{}` (expected 1)",
+                    record.version
+                ),
+            ));
+        }
+        let mut versions = Vec::new();
+        let mut aux_vaddr = follow(image, vaddr, record.aux);
+        for aux_index in 0..record.count {
+            let aux_offset = image
+                .vaddr_to_offset(aux_vaddr, VERNAUX_SIZE)
+                .ok_or_else(|| {
+                    EditError::malformed(
+                        WHAT,
+                        format!("Vernaux {aux_index} of record {index} at `{aux_vaddr:#x}` is in no PT_LOAD"),
+                    )
+                })?;
+            let aux = image
+                .bytes(aux_offset, VERNAUX_SIZE)
+                .and_then(|bytes| codec.read_vernaux(bytes))
+                .ok_or_else(|| {
+                    EditError::malformed(
+                        WHAT,
+                        format!("Vernaux {aux_index} of record {index} is truncated"),
+                    )
+                })?;
+            versions.push(NeedVersion {
+                index: aux.other,
+                name: aux.name,
+            });
+            let is_last = aux_index + 1 == record.count;
+            if is_last != (aux.next == 0) {
+                return Err(EditError::malformed(
+                    WHAT,
+                    format!(
+                        "record {index} has vn_cnt `{}` but its vna_next chain disagrees at entry {aux_index}",
+                        record.count
+                    ),
+                ));
+            }
+            let next = follow(image, aux_vaddr, aux.next);
+            if !is_last && next <= aux_vaddr {
+                return Err(EditError::malformed(
+                    WHAT,
+                    format!("cyclic vna_next in record {index} at `{aux_vaddr:#x}`"),
+                ));
+            }
+            aux_vaddr = next;
+        }
+        records.push(NeedRecord {
+            offset,
+            vaddr,
+            file: record.file,
+            next: record.next,
+            versions,
+        });
+        if record.next == 0 {
+            break;
+        }
+        let next = follow(image, vaddr, record.next);
+        if next <= vaddr {
+            return Err(EditError::malformed(
+                WHAT,
+                format!(
+                    "cyclic vn_next: record {index} at `{vaddr:#x}` points back to `{next:#x}`"
+                ),
+            ));
+        }
+        vaddr = next;
+    }
+    let declared = image.dynamic_value(elf::DT_VERNEEDNUM).ok_or_else(|| {
+        EditError::malformed(
+            ".dynamic",
+            "DT_VERNEED is present but DT_VERNEEDNUM is missing",
+        )
+    })?;
+    if declared != records.len() as u64 {
+        return Err(EditError::malformed(
+            WHAT,
+            format!(
+                "DT_VERNEEDNUM is `{declared}` but the vn_next chain has `{}` records",
+                records.len()
+            ),
+        ));
+    }
+    Ok(records)
+}
+
+/// String offsets named by `.gnu.version_d` (`vda_name`); empty when there is no DT_VERDEF.
+pub(crate) fn read_definition_names(image: &Image<'_>) -> Result<Vec<u32>> {
+    const WHAT: &str = ".gnu.version_d";
+    let Some(start) = image.dynamic_value(elf::DT_VERDEF) else {
+        return Ok(Vec::new());
+    };
+    let codec = image.codec;
+    let mut names = Vec::new();
+    let mut vaddr = start;
+    for index in 0..MAX_RECORDS {
+        let record = image
+            .vaddr_to_offset(vaddr, VERDEF_SIZE)
+            .and_then(|offset| image.bytes(offset, VERDEF_SIZE))
+            .and_then(|bytes| codec.read_verdef(bytes))
+            .ok_or_else(|| {
+                EditError::malformed(
+                    WHAT,
+                    format!("record {index} at `{vaddr:#x}` is in no PT_LOAD"),
+                )
+            })?;
+        if record.version != 1 {
+            return Err(EditError::malformed(
+                WHAT,
+                format!(
+                    "record {index} has vd_version `{}` (expected 1)",
+                    record.version
+                ),
+            ));
+        }
+        let mut aux_vaddr = follow(image, vaddr, record.aux);
+        for aux_index in 0..record.count {
+            let aux = image
+                .vaddr_to_offset(aux_vaddr, VERDAUX_SIZE)
+                .and_then(|offset| image.bytes(offset, VERDAUX_SIZE))
+                .and_then(|bytes| codec.read_verdaux(bytes))
+                .ok_or_else(|| {
+                    EditError::malformed(
+                        WHAT,
+                        format!("Verdaux {aux_index} of record {index} is in no PT_LOAD"),
+                    )
+                })?;
+            names.push(aux.name);
+            if aux.next == 0 {
+                break;
+            }
+            let next = follow(image, aux_vaddr, aux.next);
+            if next <= aux_vaddr {
+                return Err(EditError::malformed(
+                    WHAT,
+                    format!("cyclic vda_next in record {index}"),
+                ));
+            }
+            aux_vaddr = next;
+        }
+        if record.next == 0 {
+            return Ok(names);
+        }
+        let next = follow(image, vaddr, record.next);
+        if next <= vaddr {
+            return Err(EditError::malformed(
+                WHAT,
+                format!(
+                    "cyclic vd_next: record {index} at `{vaddr:#x}` points back to `{next:#x}`"
+                ),
+            ));
+        }
+        vaddr = next;
+    }
+    Err(EditError::malformed(
+        WHAT,
+        format!("more than {MAX_RECORDS} records"),
+    ))
+}
+
+/// The number of entries of `.dynsym` (and so of `.gnu.version`), from the section header when
+/// there is one, else from DT_HASH or DT_GNU_HASH; `None` when nothing says.
+pub(crate) fn dynamic_symbol_count(image: &Image<'_>) -> Result<Option<u64>> {
+    let Some(symtab) = image.dynamic_value(elf::DT_SYMTAB) else {
+        return Ok(Some(0));
+    };
+    let codec = image.codec;
+    if let Some(index) = image.section_at(elf::SHT_DYNSYM, symtab)
+        && let Some(section) = image.sections.get(index)
+    {
+        return Ok(Some(section.size / codec.sym_size()));
+    }
+    if let Some(hash) = image.dynamic_value(elf::DT_HASH) {
+        let nchain = image
+            .vaddr_to_offset(hash, 8)
+            .and_then(|offset| image.bytes(offset + 4, 4))
+            .and_then(|bytes| codec.read_u32(bytes))
+            .ok_or_else(|| EditError::malformed(".hash", "DT_HASH header is in no PT_LOAD"))?;
+        return Ok(Some(u64::from(nchain)));
+    }
+    if let Some(gnu_hash) = image.dynamic_value(elf::DT_GNU_HASH) {
+        return gnu_hash_symbol_count(image, gnu_hash).map(Some);
+    }
+    Ok(None)
+}
+
+fn gnu_hash_symbol_count(image: &Image<'_>, vaddr: u64) -> Result<u64> {
+    const WHAT: &str = ".gnu.hash";
+    let codec = image.codec;
+    let bad = |problem: &str| EditError::malformed(WHAT, problem.to_string());
+    let header_offset = image
+        .vaddr_to_offset(vaddr, 16)
+        .ok_or_else(|| bad("header is in no PT_LOAD"))?;
+    let word = |offset: u64| -> Result<u32> {
+        image
+            .bytes(offset, 4)
+            .and_then(|bytes| codec.read_u32(bytes))
+            .ok_or_else(|| bad("table extends past the end of the file"))
+    };
+    let bucket_count = u64::from(word(header_offset)?);
+    let symbol_offset = u64::from(word(header_offset + 4)?);
+    let bloom_count = u64::from(word(header_offset + 8)?);
+    let buckets_vaddr = bloom_count
+        .checked_mul(codec.word_size())
+        .and_then(|bloom| vaddr.checked_add(16)?.checked_add(bloom))
+        .ok_or_else(|| bad("bloom filter size overflows"))?;
+    let buckets_len = bucket_count
+        .checked_mul(4)
+        .ok_or_else(|| bad("bucket count overflows"))?;
+    let buckets_offset = image
+        .vaddr_to_offset(buckets_vaddr, buckets_len)
+        .ok_or_else(|| bad("buckets are in no PT_LOAD"))?;
+    let buckets = image
+        .bytes(buckets_offset, buckets_len)
+        .ok_or_else(|| bad("buckets extend past the end of the file"))?;
+    let highest = buckets
+        .chunks_exact(4)
+        .filter_map(|bytes| codec.read_u32(bytes))
+        .max()
+        .unwrap_or(0);
+    let highest = u64::from(highest);
+    if highest < symbol_offset {
+        return Ok(symbol_offset);
+    }
+    let chain_vaddr = buckets_vaddr
+        .checked_add(buckets_len)
+        .ok_or_else(|| bad("chain address overflows"))?;
+    let mut symbol = highest;
+    loop {
+        let entry_vaddr = (symbol - symbol_offset)
+            .checked_mul(4)
+            .and_then(|delta| chain_vaddr.checked_add(delta))
+            .ok_or_else(|| bad("chain address overflows"))?;
+        let entry_offset = image
+            .vaddr_to_offset(entry_vaddr, 4)
+            .ok_or_else(|| bad("hash chain runs out of its PT_LOAD"))?;
+        if word(entry_offset)? & 1 != 0 {
+            return Ok(symbol + 1);
+        }
+        symbol += 1;
+    }
+}
+
+/// The raw `.gnu.version` entries, one per dynamic symbol; `None` when there is no DT_VERSYM.
+pub(crate) fn read_version_indices(image: &Image<'_>, symbols: u64) -> Result<Option<Vec<u16>>> {
+    let Some(vaddr) = image.dynamic_value(elf::DT_VERSYM) else {
+        return Ok(None);
+    };
+    let len = symbols
+        .checked_mul(2)
+        .ok_or_else(|| EditError::malformed(".gnu.version", "size overflows"))?;
+    let bytes = image
+        .vaddr_to_offset(vaddr, len)
+        .and_then(|offset| image.bytes(offset, len))
+        .ok_or_else(|| {
+            EditError::malformed(
+                ".gnu.version",
+                format!("DT_VERSYM address `{vaddr:#x}` with `{symbols}` entries is in no PT_LOAD"),
+            )
+        })?;
+    Ok(Some(
+        bytes
+            .chunks_exact(2)
+            .filter_map(|pair| image.codec.read_u16(pair))
+            .collect(),
+    ))
+}
