@@ -21,6 +21,8 @@ pub(crate) enum Command {
     /// Report the best platform tag each wheel's contents justify, whether its claimed tags are
     /// true, and why a better tag is out of reach
     Audit(AuditArgs),
+    /// Vendor external libraries into each wheel and retag it, writing one wheel per input
+    Repair(RepairArgs),
     /// Print the resolved shared-library dependency tree of an ELF file
     Lddtree(LddtreeArgs),
     /// Inspect or edit one ELF file (SONAME, DT_NEEDED, RPATH/RUNPATH, strip)
@@ -73,6 +75,43 @@ pub(crate) struct LddtreeArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) search: SearchArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RepairArgs {
+    /// Wheel files, or directories whose `*.whl` files are repaired
+    #[arg(value_name = "WHEEL|DIR", required = true)]
+    pub(crate) inputs: Vec<PathBuf>,
+    /// Directory to write the repaired wheels to (created if missing)
+    #[arg(short = 'w', long = "wheel-dir", value_name = "DIR", default_value = "wheelhouse")]
+    pub(crate) wheel_dir: PathBuf,
+    /// Target tag, or `auto` for the best reachable one
+    #[arg(long, value_name = "TAG|auto", env = "AUDITWHEEL_PLAT")]
+    pub(crate) plat: Option<String>,
+    /// Write only the requested tag, even when a more compatible one is reachable
+    #[arg(long)]
+    pub(crate) only_plat: bool,
+    /// Do not vendor libraries whose soname or path matches this glob (`libfoo.so*` matches
+    /// every version); they are expected from another package
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) exclude: Vec<String>,
+    /// Strip symbol tables and debug sections from every ELF file written (in-process)
+    #[arg(long)]
+    pub(crate) strip: bool,
+    /// zlib level (0-9) for the members wheelfix compresses
+    #[arg(short = 'z', long = "zip-compression-level", value_name = "LEVEL", default_value_t = 6, env = "AUDITWHEEL_ZIP_COMPRESSION_LEVEL")]
+    pub(crate) zip_compression_level: u32,
+    /// Keep the file name and WHEEL tags as they are
+    #[arg(long)]
+    pub(crate) no_update_tags: bool,
+    /// Suffix of the directory vendored libraries go to: `<name><suffix>` at the wheel root
+    #[arg(short = 'L', long = "lib-sdir", value_name = "SUFFIX", default_value = ".libs")]
+    pub(crate) lib_sdir: String,
+    /// Do not check the x86-64 ISA level
+    #[arg(long)]
+    pub(crate) disable_isa_ext_check: bool,
     #[command(flatten)]
     pub(crate) search: SearchArgs,
 }

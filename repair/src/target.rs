@@ -26,7 +26,7 @@ pub struct Target {
 }
 
 /// Why a repair to the requested tag is impossible.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Refusal {
     /// The requested tag is not a policy for this wheel's libc and architecture.
     UnknownTag { tag: String, arch: String, libc: String },

@@ -49,6 +49,11 @@ impl AtomicFile {
         }
     }
 
+    /// Where the bytes are until [`AtomicFile::commit`]; flush before reading them back.
+    pub fn temporary_path(&self) -> &Path {
+        &self.temporary
+    }
+
     /// Set the permission bits the destination will have.
     pub fn set_mode(&self, mode: u32) -> io::Result<()> {
         use std::os::unix::fs::PermissionsExt;

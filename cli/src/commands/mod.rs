@@ -4,6 +4,7 @@
 pub(crate) mod audit;
 pub(crate) mod elf;
 mod lddtree;
+mod repair;
 
 use std::process::ExitCode;
 
@@ -46,6 +47,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Audit(args) => audit::run(&args).map(ExitCode::from),
         Command::Lddtree(args) => lddtree::run(&args).map(ExitCode::from),
+        Command::Repair(args) => repair::run(&args).map(ExitCode::from),
         Command::Elf(args) => elf::run(&args),
     }
 }
