@@ -96,6 +96,7 @@ def summarize(entry, result):
         "filename": entry["filename"],
         "tags_claimed": entry["tags_claimed"],
         "overall_tag": output.get("overall_tag"),
+        "sym_tag": output.get("sym_tag"),
         "external_libs": output.get("external_libs"),
         "error": output.get("error"),
         "exit_code": result["exit_code"],
