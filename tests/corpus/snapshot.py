@@ -120,6 +120,8 @@ def main():
     if args.only and out_path.exists():
         previous = {w["filename"]: w for w in json.loads(out_path.read_text())["wheels"]}
 
+    load_before = os.getloadavg()
+    started = time.perf_counter()
     records = []
     for entry in wheels:
         selected = not args.only or entry["filename"] in args.only or entry["name"] in args.only
@@ -151,6 +153,10 @@ def main():
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "host": host_facts(),
         "runs_per_wheel": args.runs,
+        "total_seconds": round(time.perf_counter() - started, 1),
+        # Other processes competing for the CPU make the timings noisy: record how busy it was.
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "notes": (
             "Reference snapshot, not the oracle: the differential test runs auditwheel live. "
             "external_libs is resolved against the host that produced this file. "
