@@ -24,6 +24,7 @@ import json
 import os
 import pathlib
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -55,10 +56,14 @@ def host_facts():
 
 
 def run_once(command):
+    """Run auditwheel once: (completed process, wall seconds, CPU seconds user+system)."""
+    usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, LC_ALL="C"))
     seconds = time.perf_counter() - started
-    return completed, seconds
+    usage_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (usage_after.ru_utime - usage_before.ru_utime) + (usage_after.ru_stime - usage_before.ru_stime)
+    return completed, seconds, cpu
 
 
 def parse_json(stdout):
@@ -72,16 +77,19 @@ def parse_json(stdout):
 def record(auditwheel, wheel_path, extra_args, runs):
     command = [auditwheel, "show", "--json", *extra_args, str(wheel_path)]
     results = [run_once(command) for _ in range(runs)]
-    first, _ = results[0]
-    stdouts = {r.stdout for r, _ in results}
-    codes = {r.returncode for r, _ in results}
-    times = [round(s, 3) for _, s in results]
+    first = results[0][0]
+    stdouts = {r.stdout for r, _, _ in results}
+    codes = {r.returncode for r, _, _ in results}
+    times = [round(s, 3) for _, s, _ in results]
+    cpu_times = [round(c, 3) for _, _, c in results]
     stderr = first.stderr
     return {
         "args": ["show", "--json", *extra_args, wheel_path.name],
         "exit_code": first.returncode,
         "seconds_median": round(statistics.median(times), 3),
         "seconds_runs": times,
+        "cpu_seconds_median": round(statistics.median(cpu_times), 3),
+        "cpu_seconds_runs": cpu_times,
         "deterministic": len(stdouts) == 1 and len(codes) == 1,
         "traceback": "Traceback (most recent call last)" in stderr,
         "stderr": stderr if len(stderr) <= 4000 else stderr[:2000] + "\n[...]\n" + stderr[-2000:],
@@ -101,6 +109,7 @@ def summarize(entry, result):
         "error": output.get("error"),
         "exit_code": result["exit_code"],
         "seconds_median": result["seconds_median"],
+        "cpu_seconds_median": result["cpu_seconds_median"],
         "traceback": result["traceback"],
     }
 
@@ -143,7 +152,7 @@ def main():
             rec["show_without_allow_pure"] = record(args.auditwheel, wheel_path, [], 1)
         records.append(rec)
         print(
-            f"{rec['show']['seconds_median']:8.2f}s  exit {rec['show']['exit_code']}  "
+            f"{rec['show']['seconds_median']:8.2f}s {rec['show']['cpu_seconds_median']:8.2f}s cpu  exit {rec['show']['exit_code']}  "
             f"{rec['overall_tag'] or rec['error']}  {entry['filename']}",
             flush=True,
         )
@@ -161,7 +170,9 @@ def main():
             "Reference snapshot, not the oracle: the differential test runs auditwheel live. "
             "external_libs is resolved against the host that produced this file. "
             "seconds_median is the median wall time of runs_per_wheel sequential runs "
-            "(time.perf_counter around the whole process, including interpreter start-up)."
+            "(time.perf_counter around the whole process, including interpreter start-up); "
+            "cpu_seconds_median the median user+system CPU time of the same runs (getrusage of "
+            "the child), which depends much less on other load on the machine."
         ),
         "wheels": records,
     }
