@@ -28,6 +28,8 @@ pub enum AuditError {
         member: String,
         source: wheelfix_elf::ElfError,
     },
+    #[error("member `{member}`: {problem}")]
+    Member { member: String, problem: String },
     #[error("the wheel's platform tags name several architectures: {0}")]
     MixedArchitectures(String),
     #[error(transparent)]
@@ -85,6 +87,8 @@ pub struct WheelAnalysis {
     pub roots: BTreeSet<String>,
     /// `--exclude` patterns that matched no soname or path.
     pub unused_excludes: Vec<String>,
+    /// RECORD digests (`sha256` urlsafe base64) of the ELF members, when verified.
+    pub digests: BTreeMap<String, String>,
 }
 
 /// The outcome of reading a wheel: a platform wheel to judge, or a pure one.
@@ -100,7 +104,16 @@ pub struct AnalyzeOptions {
     pub search: SearchOptions,
     /// `--plat`: fixes the libc (and musl version) to judge against.
     pub plat: Option<PlatformTag>,
+    /// Check each ELF member's RECORD hash while it is decompressed anyway, and keep the
+    /// digests (repair needs them for the new RECORD).
+    pub verify_record: bool,
+    /// Facts already known for members with this (path, CRC-32, size), e.g. from the input of
+    /// a repair when its output is audited again; such members are not decompressed.
+    pub known_facts: Option<Arc<KnownFacts>>,
 }
+
+/// ELF facts (and RECORD digests) by (member path, CRC-32, uncompressed size).
+pub type KnownFacts = BTreeMap<(String, u32, u64), (Arc<ElfFacts>, Option<String>)>;
 
 /// Read the wheel and resolve every ELF member's dependencies.
 pub fn analyze(
@@ -126,17 +139,19 @@ pub fn analyze(
 
     // Decompress only ELF members, in parallel, checking each against RECORD.
     let elf_members = wheel.elf_members()?;
-    let parsed: Vec<(String, InstallScheme, Arc<ElfFacts>)> = elf_members
+    let read: Vec<(String, InstallScheme, Arc<ElfFacts>, Option<String>)> = elf_members
         .par_iter()
         .map_init(Vec::new, |buffer, member| {
-            wheel.read_into(member, buffer)?;
-            let facts = ElfFacts::parse(buffer).map_err(|source| AuditError::Elf {
-                member: member.path.clone(),
-                source,
-            })?;
-            Ok((member.path.clone(), member.scheme, Arc::new(facts)))
+            let (facts, digest) = crate::members::elf_facts(wheel, member, options, buffer)?;
+            Ok((member.path.clone(), member.scheme, facts, digest))
         })
         .collect::<Result<_, AuditError>>()?;
+    let digests: BTreeMap<String, String> = read
+        .iter()
+        .filter_map(|(path, _, _, digest)| digest.clone().map(|d| (path.clone(), d)))
+        .collect();
+    let parsed: Vec<(String, InstallScheme, Arc<ElfFacts>)> =
+        read.into_iter().map(|(p, s, f, _)| (p, s, f)).collect();
 
     let mut arch = tag_arches.iter().next().copied();
     let mut libc = options
@@ -317,6 +332,7 @@ pub fn analyze(
         trees,
         roots,
         unused_excludes,
+        digests,
     })))
 }
 

@@ -11,12 +11,13 @@ mod evaluate;
 pub mod fnmatch;
 pub mod host;
 pub mod ldpaths;
+mod members;
 pub mod resolve;
 #[cfg(test)]
 mod tests;
 
 pub use analyze::{
-    Analysis, AnalyzeOptions, AuditError, ElfMember, IgnoredElf, WheelAnalysis, analyze,
+    Analysis, AnalyzeOptions, AuditError, ElfMember, IgnoredElf, KnownFacts, WheelAnalysis, analyze,
 };
 pub use evaluate::{
     ClaimCheck, EvaluateOptions, ExternalLib, IsaRequirement, PolicyAssessment, TooNewVersion,

@@ -85,7 +85,12 @@ pub(crate) struct RepairArgs {
     #[arg(value_name = "WHEEL|DIR", required = true)]
     pub(crate) inputs: Vec<PathBuf>,
     /// Directory to write the repaired wheels to (created if missing)
-    #[arg(short = 'w', long = "wheel-dir", value_name = "DIR", default_value = "wheelhouse")]
+    #[arg(
+        short = 'w',
+        long = "wheel-dir",
+        value_name = "DIR",
+        default_value = "wheelhouse"
+    )]
     pub(crate) wheel_dir: PathBuf,
     /// Target tag, or `auto` for the best reachable one
     #[arg(long, value_name = "TAG|auto", env = "AUDITWHEEL_PLAT")]
@@ -101,13 +106,24 @@ pub(crate) struct RepairArgs {
     #[arg(long)]
     pub(crate) strip: bool,
     /// zlib level (0-9) for the members wheelfix compresses
-    #[arg(short = 'z', long = "zip-compression-level", value_name = "LEVEL", default_value_t = 6, env = "AUDITWHEEL_ZIP_COMPRESSION_LEVEL")]
+    #[arg(
+        short = 'z',
+        long = "zip-compression-level",
+        value_name = "LEVEL",
+        default_value_t = 6,
+        env = "AUDITWHEEL_ZIP_COMPRESSION_LEVEL"
+    )]
     pub(crate) zip_compression_level: u32,
     /// Keep the file name and WHEEL tags as they are
     #[arg(long)]
     pub(crate) no_update_tags: bool,
     /// Suffix of the directory vendored libraries go to: `<name><suffix>` at the wheel root
-    #[arg(short = 'L', long = "lib-sdir", value_name = "SUFFIX", default_value = ".libs")]
+    #[arg(
+        short = 'L',
+        long = "lib-sdir",
+        value_name = "SUFFIX",
+        default_value = ".libs"
+    )]
     pub(crate) lib_sdir: String,
     /// Do not check the x86-64 ISA level
     #[arg(long)]

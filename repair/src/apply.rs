@@ -32,9 +32,16 @@ pub enum RepairError {
     #[error("cannot edit `{member}`: {source}")]
     Edit { member: String, source: EditError },
     #[error("cannot read `{}` to vendor `{soname}`: {source}", path.display())]
-    ReadLibrary { soname: String, path: PathBuf, source: std::io::Error },
+    ReadLibrary {
+        soname: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: {source}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the repaired wheel failed its own audit, so it was not written: {0}")]
     Reaudit(String),
 }
@@ -84,30 +91,48 @@ pub fn apply(
     host: &dyn HostFs,
     out_dir: &Path,
     options: &WriteOptions,
+    known_digests: &BTreeMap<String, String>,
     verify: &dyn Fn(&Path, &str) -> Result<(), String>,
 ) -> Result<Repaired, RepairError> {
     // 1. Grafted libraries, dependencies first, so that each name can hash its dependencies'.
     let mut graft_names: Vec<String> = Vec::with_capacity(plan.grafts.len());
     let mut graft_bytes: Vec<Vec<u8>> = Vec::with_capacity(plan.grafts.len());
     for graft in &plan.grafts {
-        let source = host.read_bytes(&graft.source).map_err(|source| RepairError::ReadLibrary {
-            soname: graft.soname.clone(),
-            path: graft.source.clone(),
-            source,
-        })?;
+        let source = host
+            .read_bytes(&graft.source)
+            .map_err(|source| RepairError::ReadLibrary {
+                soname: graft.soname.clone(),
+                path: graft.source.clone(),
+                source,
+            })?;
         let renames: Vec<(ElfName, ElfName)> = graft
             .needs
             .iter()
-            .filter_map(|&d| graft_names.get(d).map(|new| (ElfName::from(plan.grafts[d].soname.as_str()), ElfName::from(new.as_str()))))
+            .filter_map(|&d| {
+                graft_names.get(d).map(|new| {
+                    (
+                        ElfName::from(plan.grafts[d].soname.as_str()),
+                        ElfName::from(new.as_str()),
+                    )
+                })
+            })
             .collect();
         let edit = ElfEdit {
             replace_needed: renames.clone(),
-            rpath: Some(if renames.is_empty() { RpathEdit::Remove } else { RpathEdit::SetRpath(ElfName::from("$ORIGIN")) }),
+            rpath: Some(if renames.is_empty() {
+                RpathEdit::Remove
+            } else {
+                RpathEdit::SetRpath(ElfName::from("$ORIGIN"))
+            }),
             strip: options.strip,
             ..ElfEdit::default()
         };
         let member = format!("{}/{}", plan.libs_dir, graft.soname);
-        let patched = wheelfix_elf::edit::apply(&source, &edit).map_err(|source| RepairError::Edit { member: member.clone(), source })?;
+        let patched =
+            wheelfix_elf::edit::apply(&source, &edit).map_err(|source| RepairError::Edit {
+                member: member.clone(),
+                source,
+            })?;
         let mut hasher = Sha256::new();
         hasher.update(&patched);
         for (_, new) in &renames {
@@ -117,8 +142,12 @@ pub fn apply(
         let digest = hasher.finalize();
         let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
         let new_name = hashed_name(&graft.soname, &hash);
-        let soname_edit = ElfEdit { set_soname: Some(ElfName::from(new_name.as_str())), ..ElfEdit::default() };
-        let named = wheelfix_elf::edit::apply(&patched, &soname_edit).map_err(|source| RepairError::Edit { member, source })?;
+        let soname_edit = ElfEdit {
+            set_soname: Some(ElfName::from(new_name.as_str())),
+            ..ElfEdit::default()
+        };
+        let named = wheelfix_elf::edit::apply(&patched, &soname_edit)
+            .map_err(|source| RepairError::Edit { member, source })?;
         graft_names.push(new_name);
         graft_bytes.push(named);
     }
@@ -127,30 +156,57 @@ pub fn apply(
     let mut edited: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut moved: BTreeMap<String, String> = BTreeMap::new();
     let elf_paths: Vec<String> = if options.strip {
-        wheel.elf_members()?.iter().map(|m| m.path.clone()).collect()
+        wheel
+            .elf_members()?
+            .iter()
+            .map(|m| m.path.clone())
+            .collect()
     } else {
         plan.edits.keys().cloned().collect()
     };
     let results: Vec<Result<(String, Vec<u8>), RepairError>> = elf_paths
         .par_iter()
         .map(|path| {
-            let member = wheel.member(path).ok_or_else(|| RepairError::Wheel(WheelError::MissingFile { member: path.clone() }))?;
+            let member = wheel.member(path).ok_or_else(|| {
+                RepairError::Wheel(WheelError::MissingFile {
+                    member: path.clone(),
+                })
+            })?;
             let bytes = wheel.read_verified(member)?;
             let edit = match plan.edits.get(path) {
                 Some(planned) => ElfEdit {
                     replace_needed: planned
                         .replace_needed
                         .iter()
-                        .map(|(old, index)| (ElfName::from(old.as_str()), ElfName::from(graft_names[*index].as_str())))
+                        .map(|(old, index)| {
+                            (
+                                ElfName::from(old.as_str()),
+                                ElfName::from(graft_names[*index].as_str()),
+                            )
+                        })
                         .collect(),
-                    remove_needed: planned.remove_needed.iter().map(|n| ElfName::from(n.as_str())).collect(),
-                    rpath: planned.rpath.as_ref().map(|r| RpathEdit::SetRpath(ElfName::from(r.as_str()))),
+                    remove_needed: planned
+                        .remove_needed
+                        .iter()
+                        .map(|n| ElfName::from(n.as_str()))
+                        .collect(),
+                    rpath: planned
+                        .rpath
+                        .as_ref()
+                        .map(|r| RpathEdit::SetRpath(ElfName::from(r.as_str()))),
                     strip: options.strip,
                     ..ElfEdit::default()
                 },
-                None => ElfEdit { strip: true, ..ElfEdit::default() },
+                None => ElfEdit {
+                    strip: true,
+                    ..ElfEdit::default()
+                },
             };
-            let output = wheelfix_elf::edit::apply(&bytes, &edit).map_err(|source| RepairError::Edit { member: path.clone(), source })?;
+            let output =
+                wheelfix_elf::edit::apply(&bytes, &edit).map_err(|source| RepairError::Edit {
+                    member: path.clone(),
+                    source,
+                })?;
             Ok((path.clone(), output))
         })
         .collect();
@@ -163,13 +219,25 @@ pub fn apply(
     }
 
     // 3. The new file name and WHEEL.
-    let filename = if options.update_tags { retag::filename(&wheel.filename, &plan.tags) } else { wheel.filename.clone() };
+    let filename = if options.update_tags {
+        retag::filename(&wheel.filename, &plan.tags)
+    } else {
+        wheel.filename.clone()
+    };
     let dist_info = wheel.dist_info().to_owned();
     let wheel_member = format!("{dist_info}/WHEEL");
     let record_member = format!("{dist_info}/RECORD");
-    let wheel_text = wheel.member(&wheel_member).map(|m| wheel.read_verified(m)).transpose()?.unwrap_or_default();
+    let wheel_text = wheel
+        .member(&wheel_member)
+        .map(|m| wheel.read_verified(m))
+        .transpose()?
+        .unwrap_or_default();
     let new_wheel_text = if options.update_tags {
-        retag::wheel_file(&String::from_utf8_lossy(&wheel_text), filename.platform_tags()).into_bytes()
+        retag::wheel_file(
+            &String::from_utf8_lossy(&wheel_text),
+            filename.platform_tags(),
+        )
+        .into_bytes()
     } else {
         wheel_text
     };
@@ -179,7 +247,11 @@ pub fn apply(
     let mut outputs: BTreeMap<String, (Output, u32)> = BTreeMap::new();
     for member in wheel.members() {
         let path = &member.path;
-        if member.is_dir || *path == record_member || path.ends_with(".dist-info/RECORD.jws") || path.ends_with(".dist-info/RECORD.p7s") {
+        if member.is_dir
+            || *path == record_member
+            || path.ends_with(".dist-info/RECORD.jws")
+            || path.ends_with(".dist-info/RECORD.p7s")
+        {
             continue;
         }
         let entry = wheel.entry(member);
@@ -189,20 +261,47 @@ pub fn apply(
         } else if let Some(to) = moved.get(path) {
             let bytes = edited.remove(path).unwrap_or_default();
             outputs.insert(to.clone(), (Output::New(bytes), 0o755));
-            outputs.insert(path.clone(), (Output::New(script_shim(to).into_bytes()), 0o755));
+            outputs.insert(
+                path.clone(),
+                (Output::New(script_shim(to).into_bytes()), 0o755),
+            );
         } else if let Some(bytes) = edited.remove(path) {
             outputs.insert(path.clone(), (Output::New(bytes), 0o755));
         } else {
-            let mode = if executable || is_elf_member(wheel, member) { 0o755 } else { 0o644 };
-            outputs.insert(path.clone(), (Output::Raw { index: member.index }, mode));
+            let mode = if executable || is_elf_member(wheel, member) {
+                0o755
+            } else {
+                0o644
+            };
+            outputs.insert(
+                path.clone(),
+                (
+                    Output::Raw {
+                        index: member.index,
+                    },
+                    mode,
+                ),
+            );
         }
     }
     for (name, bytes) in graft_names.iter().zip(graft_bytes) {
-        outputs.insert(format!("{}/{name}", plan.libs_dir), (Output::New(bytes), 0o755));
+        outputs.insert(
+            format!("{}/{name}", plan.libs_dir),
+            (Output::New(bytes), 0o755),
+        );
     }
     let dist_info_prefix = format!("{dist_info}/");
-    let mut order: Vec<String> = outputs.keys().filter(|p| !p.starts_with(&dist_info_prefix)).cloned().collect();
-    order.extend(outputs.keys().filter(|p| p.starts_with(&dist_info_prefix)).cloned());
+    let mut order: Vec<String> = outputs
+        .keys()
+        .filter(|p| !p.starts_with(&dist_info_prefix))
+        .cloned()
+        .collect();
+    order.extend(
+        outputs
+            .keys()
+            .filter(|p| p.starts_with(&dist_info_prefix))
+            .cloned(),
+    );
 
     // 5. Content checks and RECORD rows: raw members are decompressed and hashed (checking the
     // input RECORD), new ones compressed; both in parallel.
@@ -214,11 +313,26 @@ pub fn apply(
             match output {
                 Output::Raw { index } => {
                     let member = &wheel.members()[*index];
-                    let (digest, size) = hash_member(wheel, member)?;
-                    Ok((RecordEntry { path: path.clone(), hash: Some(("sha256".into(), digest)), size: Some(size) }, None))
+                    // ELF members were decompressed, checked and hashed by the audit already.
+                    let (digest, size) = match known_digests.get(&member.path) {
+                        Some(digest) => (digest.clone(), wheel.entry(member).uncompressed_size),
+                        None => hash_member(wheel, member)?,
+                    };
+                    Ok((
+                        RecordEntry {
+                            path: path.clone(),
+                            hash: Some(("sha256".into(), digest)),
+                            size: Some(size),
+                        },
+                        None,
+                    ))
                 }
                 Output::New(bytes) => {
-                    let entry = RecordEntry { path: path.clone(), hash: Some(record_sha256(bytes)), size: Some(bytes.len() as u64) };
+                    let entry = RecordEntry {
+                        path: path.clone(),
+                        hash: Some(record_sha256(bytes)),
+                        size: Some(bytes.len() as u64),
+                    };
                     Ok((entry, Some(prepare(bytes, Compression::Deflated(level)))))
                 }
             }
@@ -231,13 +345,23 @@ pub fn apply(
         record.push(entry);
         compressed.push(data);
     }
-    record.push(RecordEntry { path: record_member.clone(), hash: None, size: None });
+    record.push(RecordEntry {
+        path: record_member.clone(),
+        hash: None,
+        size: None,
+    });
     let record_text = render_record(&record);
 
     // 6. Write, verify, rename.
-    std::fs::create_dir_all(out_dir).map_err(|source| RepairError::Write { path: out_dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(out_dir).map_err(|source| RepairError::Write {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
     let destination = out_dir.join(filename.to_string());
-    let write_error = |source: std::io::Error| RepairError::Write { path: destination.clone(), source };
+    let write_error = |source: std::io::Error| RepairError::Write {
+        path: destination.clone(),
+        source,
+    };
     let mut file = AtomicFile::create(&destination).map_err(write_error)?;
     {
         let mut writer = ZipWriter::new(&mut file);
@@ -248,13 +372,41 @@ pub fn apply(
                     let member = &wheel.members()[*index];
                     let entry = wheel.entry(member);
                     let raw = wheel.archive().raw_data(entry).map_err(WheelError::from)?;
-                    writer.add_raw(path, entry.method, entry.crc32, entry.uncompressed_size, raw, *mode, options.timestamp).map_err(write_error)?;
+                    writer
+                        .add_raw(
+                            path,
+                            entry.method,
+                            entry.crc32,
+                            entry.uncompressed_size,
+                            raw,
+                            *mode,
+                            options.timestamp,
+                        )
+                        .map_err(write_error)?;
                 }
-                (Output::New(_), Some(prepared)) => writer.add_prepared(path, prepared, *mode, options.timestamp).map_err(write_error)?,
-                (Output::New(bytes), None) => writer.add_file(path, bytes, Compression::Deflated(level), *mode, options.timestamp).map_err(write_error)?,
+                (Output::New(_), Some(prepared)) => writer
+                    .add_prepared(path, prepared, *mode, options.timestamp)
+                    .map_err(write_error)?,
+                (Output::New(bytes), None) => writer
+                    .add_file(
+                        path,
+                        bytes,
+                        Compression::Deflated(level),
+                        *mode,
+                        options.timestamp,
+                    )
+                    .map_err(write_error)?,
             }
         }
-        writer.add_file(&record_member, record_text.as_bytes(), Compression::Deflated(level), 0o644, options.timestamp).map_err(write_error)?;
+        writer
+            .add_file(
+                &record_member,
+                record_text.as_bytes(),
+                Compression::Deflated(level),
+                0o644,
+                options.timestamp,
+            )
+            .map_err(write_error)?;
         writer.finish().map_err(write_error)?;
     }
     file.flush().map_err(write_error)?;
@@ -266,9 +418,17 @@ pub fn apply(
         .grafts
         .iter()
         .zip(&graft_names)
-        .map(|(g, name)| Grafted { soname: g.soname.clone(), new_name: name.clone(), source: g.source.clone() })
+        .map(|(g, name)| Grafted {
+            soname: g.soname.clone(),
+            new_name: name.clone(),
+            source: g.source.clone(),
+        })
         .collect();
-    Ok(Repaired { path: destination, filename, grafted })
+    Ok(Repaired {
+        path: destination,
+        filename,
+        grafted,
+    })
 }
 
 /// `libfoo.so.1` + hash → `libfoo-<hash>.so.1`; an earlier `-<8 hex>` suffix is replaced, not
@@ -279,7 +439,11 @@ pub fn hashed_name(soname: &str, hash: &str) -> String {
         None => (soname, String::new()),
     };
     let stem = match stem.rsplit_once('-') {
-        Some((base, suffix)) if suffix.len() == 8 && suffix.bytes().all(|b| b.is_ascii_hexdigit()) => base,
+        Some((base, suffix))
+            if suffix.len() == 8 && suffix.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            base
+        }
         _ => stem,
     };
     format!("{stem}-{hash}{rest}")
@@ -294,11 +458,18 @@ fn script_shim(moved_to: &str) -> String {
 }
 
 fn is_elf_member(wheel: &Wheel<'_>, member: &wheelfix_wheel::Member) -> bool {
-    wheel.entry(member).uncompressed_size >= 4 && wheel.archive().read_prefix(wheel.entry(member), 4).is_ok_and(|p| p == b"\x7fELF")
+    wheel.entry(member).uncompressed_size >= 4
+        && wheel
+            .archive()
+            .read_prefix(wheel.entry(member), 4)
+            .is_ok_and(|p| p == b"\x7fELF")
 }
 
 /// The RECORD digest and size of a member, streamed, checked against the input RECORD.
-fn hash_member(wheel: &Wheel<'_>, member: &wheelfix_wheel::Member) -> Result<(String, u64), RepairError> {
+fn hash_member(
+    wheel: &Wheel<'_>,
+    member: &wheelfix_wheel::Member,
+) -> Result<(String, u64), RepairError> {
     let entry = wheel.entry(member);
     let mut reader = wheel.archive().reader(entry).map_err(WheelError::from)?;
     let mut hasher = Sha256::new();
@@ -306,9 +477,12 @@ fn hash_member(wheel: &Wheel<'_>, member: &wheelfix_wheel::Member) -> Result<(St
     let mut size = 0u64;
     let mut buffer = vec![0u8; 1 << 16];
     loop {
-        let read = reader
-            .read(&mut buffer)
-            .map_err(|e| WheelError::from(wheelfix_wheel::ZipError::Member { name: member.path.clone(), problem: format!("corrupt compressed data: {e}") }))?;
+        let read = reader.read(&mut buffer).map_err(|e| {
+            WheelError::from(wheelfix_wheel::ZipError::Member {
+                name: member.path.clone(),
+                problem: format!("corrupt compressed data: {e}"),
+            })
+        })?;
         if read == 0 {
             break;
         }
@@ -316,9 +490,17 @@ fn hash_member(wheel: &Wheel<'_>, member: &wheelfix_wheel::Member) -> Result<(St
         crc.update(&buffer[..read]);
         size += read as u64;
     }
-    let mismatch = |problem: String| RepairError::Wheel(WheelError::RecordMismatch { member: member.path.clone(), problem });
+    let mismatch = |problem: String| {
+        RepairError::Wheel(WheelError::RecordMismatch {
+            member: member.path.clone(),
+            problem,
+        })
+    };
     if size != entry.uncompressed_size {
-        return Err(mismatch(format!("decompresses to {size} bytes but the archive declares {}", entry.uncompressed_size)));
+        return Err(mismatch(format!(
+            "decompresses to {size} bytes but the archive declares {}",
+            entry.uncompressed_size
+        )));
     }
     if crc.finalize() != entry.crc32 {
         return Err(mismatch("CRC-32 does not match the archive".into()));
@@ -329,7 +511,9 @@ fn hash_member(wheel: &Wheel<'_>, member: &wheelfix_wheel::Member) -> Result<(St
         && algorithm == "sha256"
         && *expected != digest
     {
-        return Err(mismatch(format!("RECORD hash sha256={expected} does not match the content (sha256={digest})")));
+        return Err(mismatch(format!(
+            "RECORD hash sha256={expected} does not match the content (sha256={digest})"
+        )));
     }
     Ok((digest, size))
 }

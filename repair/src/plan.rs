@@ -41,7 +41,10 @@ pub struct MemberEdit {
 
 impl MemberEdit {
     pub fn is_empty(&self) -> bool {
-        self.replace_needed.is_empty() && self.remove_needed.is_empty() && self.rpath.is_none() && self.moved_to.is_none()
+        self.replace_needed.is_empty()
+            && self.remove_needed.is_empty()
+            && self.rpath.is_none()
+            && self.moved_to.is_none()
     }
 }
 
@@ -62,7 +65,9 @@ pub struct RepairPlan {
 /// Why a plan cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("`{soname}`, needed by {needed_by}, was not found; point `--ldpaths` or `--root` at it, or `--exclude` it if another package provides it")]
+    #[error(
+        "`{soname}`, needed by {needed_by}, was not found; point `--ldpaths` or `--root` at it, or `--exclude` it if another package provides it"
+    )]
     LibraryNotFound { soname: String, needed_by: String },
     #[error("`{soname}` resolves to `{path}`, which is already inside the wheel")]
     GraftInsideWheel { soname: String, path: String },
@@ -71,8 +76,16 @@ pub enum PlanError {
 }
 
 /// Plan the repair of `analysis` grafting what `graft_policy` needs.
-pub fn plan(analysis: &WheelAnalysis, table: &PolicySet, graft_policy: &str, tags: Vec<PlatformTag>, libs_dir: &str) -> Result<RepairPlan, PlanError> {
-    let policy = table.by_name(graft_policy).ok_or_else(|| PlanError::UnknownPolicy(graft_policy.to_owned()))?;
+pub fn plan(
+    analysis: &WheelAnalysis,
+    table: &PolicySet,
+    graft_policy: &str,
+    tags: Vec<PlatformTag>,
+    libs_dir: &str,
+) -> Result<RepairPlan, PlanError> {
+    let policy = table
+        .by_name(graft_policy)
+        .ok_or_else(|| PlanError::UnknownPolicy(graft_policy.to_owned()))?;
     let mut grafts: Vec<Graft> = Vec::new();
     let mut index_of: BTreeMap<String, usize> = BTreeMap::new();
     let mut edits: BTreeMap<String, MemberEdit> = BTreeMap::new();
@@ -81,7 +94,9 @@ pub fn plan(analysis: &WheelAnalysis, table: &PolicySet, graft_policy: &str, tag
     // Every ELF file of the wheel is judged with its own tree, so a library inside the wheel
     // that needs a system library is patched too (auditwheel#598).
     for elf in &analysis.elves {
-        let Some(tree) = analysis.trees.get(&elf.path) else { continue };
+        let Some(tree) = analysis.trees.get(&elf.path) else {
+            continue;
+        };
         let external = external_libs(policy, analysis.arch, &[tree]);
         if external.is_empty() {
             continue;
@@ -98,15 +113,30 @@ pub fn plan(analysis: &WheelAnalysis, table: &PolicySet, graft_policy: &str, tag
             let source = match &lib.realpath {
                 Some(Location::Host(path)) => path.clone(),
                 Some(Location::Wheel(member)) => {
-                    return Err(PlanError::GraftInsideWheel { soname: soname.clone(), path: member.clone() });
+                    return Err(PlanError::GraftInsideWheel {
+                        soname: soname.clone(),
+                        path: member.clone(),
+                    });
                 }
                 None => {
-                    let needed_by = tree.libraries.get(soname).map(|l| format!("`{}`", l.needed_by)).unwrap_or_else(|| format!("`{}`", elf.path));
-                    return Err(PlanError::LibraryNotFound { soname: soname.clone(), needed_by });
+                    let needed_by = tree
+                        .libraries
+                        .get(soname)
+                        .map(|l| format!("`{}`", l.needed_by))
+                        .unwrap_or_else(|| format!("`{}`", elf.path));
+                    return Err(PlanError::LibraryNotFound {
+                        soname: soname.clone(),
+                        needed_by,
+                    });
                 }
             };
             let index = *index_of.entry(soname.clone()).or_insert_with(|| {
-                grafts.push(Graft { soname: soname.clone(), source, needs: Vec::new(), needed_by: BTreeSet::new() });
+                grafts.push(Graft {
+                    soname: soname.clone(),
+                    source,
+                    needs: Vec::new(),
+                    needed_by: BTreeSet::new(),
+                });
                 grafts.len() - 1
             });
             grafts[index].needed_by.insert(elf.path.clone());
@@ -123,7 +153,15 @@ pub fn plan(analysis: &WheelAnalysis, table: &PolicySet, graft_policy: &str, tag
                 }
                 None => elf.path.clone(),
             };
-            edit.rpath = Some(rpath_for(&location, libs_dir, elf.facts.rpath.as_ref().or(elf.facts.runpath.as_ref()).map(|r| r.to_string())));
+            edit.rpath = Some(rpath_for(
+                &location,
+                libs_dir,
+                elf.facts
+                    .rpath
+                    .as_ref()
+                    .or(elf.facts.runpath.as_ref())
+                    .map(|r| r.to_string()),
+            ));
         }
         if !edit.is_empty() {
             edits.insert(elf.path.clone(), edit);
@@ -131,15 +169,19 @@ pub fn plan(analysis: &WheelAnalysis, table: &PolicySet, graft_policy: &str, tag
     }
 
     // Grafted libraries that need each other.
-    for index in 0..grafts.len() {
+    for (index, graft) in grafts.iter_mut().enumerate() {
         let needed: Vec<String> = analysis
             .trees
             .values()
-            .find_map(|t| t.libraries.get(&grafts[index].soname))
+            .find_map(|t| t.libraries.get(&graft.soname))
             .and_then(|lib| lib.facts.as_ref())
             .map(|facts| facts.needed.iter().map(|n| n.to_string()).collect())
             .unwrap_or_default();
-        grafts[index].needs = needed.iter().filter_map(|n| index_of.get(n).copied()).filter(|&i| i != index).collect();
+        graft.needs = needed
+            .iter()
+            .filter_map(|n| index_of.get(n).copied())
+            .filter(|&i| i != index)
+            .collect();
     }
     let order = dependency_order(&grafts);
     let mut new_index = vec![0usize; grafts.len()];
@@ -159,7 +201,13 @@ pub fn plan(analysis: &WheelAnalysis, table: &PolicySet, graft_policy: &str, tag
             *index = new_index[*index];
         }
     }
-    Ok(RepairPlan { libs_dir: libs_dir.to_owned(), grafts, edits, tags, warnings })
+    Ok(RepairPlan {
+        libs_dir: libs_dir.to_owned(),
+        grafts,
+        edits,
+        tags,
+        warnings,
+    })
 }
 
 /// An order of the grafts (old indices) in which each comes after the grafts it needs; members
@@ -188,7 +236,9 @@ fn dependency_order(grafts: &[Graft]) -> Vec<usize> {
 /// auditwheel does: scripts are installed to a directory with no fixed path to platlib.
 fn script_destination(path: &str, analysis: &WheelAnalysis) -> Option<String> {
     let mut parts = path.split('/');
-    let (Some(data), Some("scripts"), Some(exe), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(data), Some("scripts"), Some(exe), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return None;
     };
     let name = data.strip_suffix(".data")?;
@@ -199,11 +249,17 @@ fn script_destination(path: &str, analysis: &WheelAnalysis) -> Option<String> {
 
 /// `$ORIGIN/<relative path to libs_dir>`, after the old entries that point inside the wheel.
 fn rpath_for(member: &str, libs_dir: &str, old: Option<String>) -> String {
-    let dir: Vec<&str> = member.rsplit_once('/').map(|(d, _)| d.split('/').collect()).unwrap_or_default();
+    let dir: Vec<&str> = member
+        .rsplit_once('/')
+        .map(|(d, _)| d.split('/').collect())
+        .unwrap_or_default();
     let mut entries: Vec<String> = Vec::new();
     if let Some(old) = old {
         for entry in old.split(':') {
-            if let Some(rest) = entry.strip_prefix("$ORIGIN").or_else(|| entry.strip_prefix("${ORIGIN}")) {
+            if let Some(rest) = entry
+                .strip_prefix("$ORIGIN")
+                .or_else(|| entry.strip_prefix("${ORIGIN}"))
+            {
                 let mut stack: Vec<&str> = dir.clone();
                 let mut inside = true;
                 for part in rest.split('/') {
@@ -217,14 +273,25 @@ fn rpath_for(member: &str, libs_dir: &str, old: Option<String>) -> String {
                         other => stack.push(other),
                     }
                 }
-                let normalized = format!("$ORIGIN{}", if rest.is_empty() { String::new() } else { rest.to_owned() });
+                let normalized = format!(
+                    "$ORIGIN{}",
+                    if rest.is_empty() {
+                        String::new()
+                    } else {
+                        rest.to_owned()
+                    }
+                );
                 if inside && !entries.contains(&normalized) {
                     entries.push(normalized);
                 }
             }
         }
     }
-    let relative = if dir.is_empty() { libs_dir.to_owned() } else { format!("{}{libs_dir}", "../".repeat(dir.len())) };
+    let relative = if dir.is_empty() {
+        libs_dir.to_owned()
+    } else {
+        format!("{}{libs_dir}", "../".repeat(dir.len()))
+    };
     let new_entry = format!("$ORIGIN/{relative}");
     if !entries.contains(&new_entry) {
         entries.push(new_entry);
@@ -238,7 +305,10 @@ mod tests {
 
     #[track_caller]
     fn check_rpath(member: &str, old: Option<&str>, expect: &str) {
-        assert_eq!(rpath_for(member, "pkg.libs", old.map(str::to_owned)), expect);
+        assert_eq!(
+            rpath_for(member, "pkg.libs", old.map(str::to_owned)),
+            expect
+        );
     }
 
     #[test]
@@ -246,16 +316,38 @@ mod tests {
         check_rpath("pkg/_ext.so", None, "$ORIGIN/../pkg.libs");
         check_rpath("pkg/sub/_ext.so", None, "$ORIGIN/../../pkg.libs");
         check_rpath("_ext.so", None, "$ORIGIN/pkg.libs");
-        check_rpath("pkg/_ext.so", Some("$ORIGIN/lib:/usr/local/lib:$ORIGIN/../../outside"), "$ORIGIN/lib:$ORIGIN/../pkg.libs");
-        check_rpath("pkg/_ext.so", Some("$ORIGIN/../pkg.libs"), "$ORIGIN/../pkg.libs");
+        check_rpath(
+            "pkg/_ext.so",
+            Some("$ORIGIN/lib:/usr/local/lib:$ORIGIN/../../outside"),
+            "$ORIGIN/lib:$ORIGIN/../pkg.libs",
+        );
+        check_rpath(
+            "pkg/_ext.so",
+            Some("$ORIGIN/../pkg.libs"),
+            "$ORIGIN/../pkg.libs",
+        );
         check_rpath("pkg.scripts/tool", None, "$ORIGIN/../pkg.libs");
     }
 
     #[test]
     fn graft_order_puts_dependencies_first() {
-        let graft = |soname: &str, needs: Vec<usize>| Graft { soname: soname.into(), source: PathBuf::from("/x"), needs, needed_by: BTreeSet::new() };
-        let grafts = vec![graft("a", vec![1]), graft("b", vec![2]), graft("c", vec![]), graft("d", vec![4]), graft("e", vec![3])];
-        let names: Vec<&str> = dependency_order(&grafts).iter().map(|&i| grafts[i].soname.as_str()).collect();
+        let graft = |soname: &str, needs: Vec<usize>| Graft {
+            soname: soname.into(),
+            source: PathBuf::from("/x"),
+            needs,
+            needed_by: BTreeSet::new(),
+        };
+        let grafts = vec![
+            graft("a", vec![1]),
+            graft("b", vec![2]),
+            graft("c", vec![]),
+            graft("d", vec![4]),
+            graft("e", vec![3]),
+        ];
+        let names: Vec<&str> = dependency_order(&grafts)
+            .iter()
+            .map(|&i| grafts[i].soname.as_str())
+            .collect();
         assert_eq!(names, ["c", "b", "a", "d", "e"]);
     }
 }

@@ -8,7 +8,11 @@ use wheelfix_tags::{PlatformTag, WheelFilename};
 
 /// The platform tags of the repaired wheel: the old ones minus `linux_*`, `any` and tags not
 /// in `keep`, plus `new`; sorted and de-duplicated as auditwheel writes them.
-pub fn platform_tags(old: &[PlatformTag], new: &[PlatformTag], keep: impl Fn(&PlatformTag) -> bool) -> Vec<PlatformTag> {
+pub fn platform_tags(
+    old: &[PlatformTag],
+    new: &[PlatformTag],
+    keep: impl Fn(&PlatformTag) -> bool,
+) -> Vec<PlatformTag> {
     let mut tags: Vec<PlatformTag> = old
         .iter()
         .filter(|t| !matches!(t, PlatformTag::Linux(_) | PlatformTag::Any))
@@ -64,8 +68,12 @@ pub fn wheel_file(text: &str, platforms: &[PlatformTag]) -> String {
                 continue;
             }
             purelib_written = true;
-            let purelib = value.eq_ignore_ascii_case("true") && platforms.iter().any(|p| *p == PlatformTag::Any);
-            out.push_str(&format!("Root-Is-Purelib: {}\n", if purelib { "true" } else { "false" }));
+            let purelib = value.eq_ignore_ascii_case("true")
+                && platforms.contains(&PlatformTag::Any);
+            out.push_str(&format!(
+                "Root-Is-Purelib: {}\n",
+                if purelib { "true" } else { "false" }
+            ));
             continue;
         }
         out.push_str(line);
@@ -84,7 +92,10 @@ mod tests {
     use super::*;
 
     fn tags(list: &str) -> Vec<PlatformTag> {
-        list.split(' ').filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect()
+        list.split(' ')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect()
     }
 
     #[track_caller]
@@ -97,15 +108,30 @@ mod tests {
 
     #[test]
     fn platform_sets() {
-        check("linux_x86_64", "manylinux_2_17_x86_64 manylinux2014_x86_64", "", "manylinux2014_x86_64 manylinux_2_17_x86_64");
+        check(
+            "linux_x86_64",
+            "manylinux_2_17_x86_64 manylinux2014_x86_64",
+            "",
+            "manylinux2014_x86_64 manylinux_2_17_x86_64",
+        );
         check(
             "manylinux_2_5_x86_64 linux_x86_64",
             "manylinux_2_17_x86_64 manylinux2014_x86_64",
             "",
             "manylinux2014_x86_64 manylinux_2_17_x86_64",
         );
-        check("manylinux_2_28_x86_64", "manylinux_2_17_x86_64 manylinux2014_x86_64", "manylinux_2_28_x86_64", "manylinux2014_x86_64 manylinux_2_17_x86_64 manylinux_2_28_x86_64");
-        check("any", "manylinux_2_5_x86_64 manylinux1_x86_64", "", "manylinux1_x86_64 manylinux_2_5_x86_64");
+        check(
+            "manylinux_2_28_x86_64",
+            "manylinux_2_17_x86_64 manylinux2014_x86_64",
+            "manylinux_2_28_x86_64",
+            "manylinux2014_x86_64 manylinux_2_17_x86_64 manylinux_2_28_x86_64",
+        );
+        check(
+            "any",
+            "manylinux_2_5_x86_64 manylinux1_x86_64",
+            "",
+            "manylinux1_x86_64 manylinux_2_5_x86_64",
+        );
     }
 
     #[test]
@@ -118,6 +144,9 @@ mod tests {
         );
         let text = "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nRoot-Is-Purelib: true\nTag: py2-none-any\nTag: py3-none-any\n";
         let got = wheel_file(text, &tags("manylinux1_x86_64"));
-        assert_eq!(got, "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: py2-none-manylinux1_x86_64\nTag: py3-none-manylinux1_x86_64\n");
+        assert_eq!(
+            got,
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: py2-none-manylinux1_x86_64\nTag: py3-none-manylinux1_x86_64\n"
+        );
     }
 }

@@ -29,20 +29,34 @@ pub struct Target {
 #[derive(Debug, Clone)]
 pub enum Refusal {
     /// The requested tag is not a policy for this wheel's libc and architecture.
-    UnknownTag { tag: String, arch: String, libc: String },
+    UnknownTag {
+        tag: String,
+        arch: String,
+        libc: String,
+    },
     /// No manylinux/musllinux policy is reachable at all.
     NothingReachable { best: String },
     /// The requested tag is better than what vendoring can reach; the assessment says why.
-    OutOfReach { tag: String, reachable: String, assessment: Box<PolicyAssessment> },
+    OutOfReach {
+        tag: String,
+        reachable: String,
+        assessment: Box<PolicyAssessment>,
+    },
 }
 
 /// Decide the target of a repair. `only_plat` keeps exactly the requested tag.
-pub fn choose(verdict: &Verdict, requested: &Requested, only_plat: bool) -> Result<Target, Refusal> {
+pub fn choose(
+    verdict: &Verdict,
+    requested: &Requested,
+    only_plat: bool,
+) -> Result<Target, Refusal> {
     let reachable = graft_capped(verdict, requested);
     let requested_policy = match requested {
         Requested::Auto => {
             if reachable == "linux" {
-                return Err(Refusal::NothingReachable { best: verdict.repairable.clone() });
+                return Err(Refusal::NothingReachable {
+                    best: verdict.repairable.clone(),
+                });
             }
             reachable.clone()
         }
@@ -51,7 +65,11 @@ pub fn choose(verdict: &Verdict, requested: &Requested, only_plat: bool) -> Resu
                 .policies
                 .iter()
                 .find(|p| p.tags.iter().any(|t| t.canonical() == tag.canonical()))
-                .ok_or_else(|| Refusal::UnknownTag { tag: tag.to_string(), arch: verdict.arch.to_string(), libc: verdict.libc.to_string() })?;
+                .ok_or_else(|| Refusal::UnknownTag {
+                    tag: tag.to_string(),
+                    arch: verdict.arch.to_string(),
+                    libc: verdict.libc.to_string(),
+                })?;
             if !policy.reachable_by_repair(verdict) || !verdict.at_least(&reachable, &policy.name) {
                 return Err(Refusal::OutOfReach {
                     tag: tag.to_string(),
@@ -63,19 +81,37 @@ pub fn choose(verdict: &Verdict, requested: &Requested, only_plat: bool) -> Resu
         }
     };
     let requested_tags = verdict.tags_of(&requested_policy);
-    if !only_plat && reachable != requested_policy && verdict.at_least(&reachable, &requested_policy) {
+    if !only_plat
+        && reachable != requested_policy
+        && verdict.at_least(&reachable, &requested_policy)
+    {
         let mut tags = verdict.tags_of(&reachable);
         tags.extend(requested_tags);
-        return Ok(Target { graft_policy: reachable.clone(), tags, higher_priority_found: Some((requested_policy, reachable)) });
+        return Ok(Target {
+            graft_policy: reachable.clone(),
+            tags,
+            higher_priority_found: Some((requested_policy, reachable)),
+        });
     }
-    Ok(Target { graft_policy: requested_policy, tags: requested_tags, higher_priority_found: None })
+    Ok(Target {
+        graft_policy: requested_policy,
+        tags: requested_tags,
+        higher_priority_found: None,
+    })
 }
 
 /// The best policy `repair` may tag: reachable by vendoring, and vendoring no more libraries
 /// than the requested policy would (auditwheel's `graft_policy`, #649): a more compatible tag
 /// is not worth extra copies of system libraries.
 fn graft_capped(verdict: &Verdict, requested: &Requested) -> String {
-    let counts = |filter: &dyn Fn(&PolicyAssessment) -> bool| verdict.policies.iter().filter(|p| filter(p)).map(|p| p.external_libs.len()).min();
+    let counts = |filter: &dyn Fn(&PolicyAssessment) -> bool| {
+        verdict
+            .policies
+            .iter()
+            .filter(|p| filter(p))
+            .map(|p| p.external_libs.len())
+            .min()
+    };
     let limit = match requested {
         Requested::Auto => counts(&|_| true),
         Requested::Tag(tag) => counts(&|p| p.tags.iter().any(|t| t.canonical() == tag.canonical())),
@@ -88,5 +124,9 @@ fn graft_capped(verdict: &Verdict, requested: &Requested) -> String {
         .map(|p| p.name.clone())
         .unwrap_or_else(|| "linux".into());
     // The lesser of what the symbols/blacklist/ISA allow and what the graft count allows.
-    if verdict.at_least(&verdict.repairable, &graft_policy) { graft_policy } else { verdict.repairable.clone() }
+    if verdict.at_least(&verdict.repairable, &graft_policy) {
+        graft_policy
+    } else {
+        verdict.repairable.clone()
+    }
 }

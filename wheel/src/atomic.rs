@@ -1,5 +1,5 @@
 //! [`AtomicFile`]: the one way wheelfix writes an output file. Bytes go to a temporary file in
-//! the destination directory, which is fsynced and renamed over the destination only on
+//! the destination directory, which is renamed over the destination only on
 //! [`AtomicFile::commit`]; dropping it without committing removes the temporary file, so an
 //! error never leaves a partial output behind.
 
@@ -60,14 +60,15 @@ impl AtomicFile {
         fs::set_permissions(&self.temporary, fs::Permissions::from_mode(mode))
     }
 
-    /// Flush, fsync and rename over the destination.
+    /// Flush and rename over the destination. Readers see the old file or the complete new one,
+    /// never a partial one; durability across a power loss is not promised (no fsync), as for
+    /// any build artefact.
     pub fn commit(mut self) -> io::Result<()> {
         let writer = self
             .writer
             .take()
             .ok_or_else(|| io::Error::other("atomic file already committed"))?;
         let file = writer.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
         drop(file);
         fs::rename(&self.temporary, &self.destination)?;
         Ok(())

@@ -94,6 +94,7 @@ pub(crate) fn run(args: &AuditArgs) -> Result<ExitStatus> {
     let options = AnalyzeOptions {
         search: search_options(&args.search, &args.exclude),
         plat: plat.clone(),
+        ..AnalyzeOptions::default()
     };
     let evaluate_options = EvaluateOptions {
         disable_isa_check: args.disable_isa_ext_check,
