@@ -44,7 +44,7 @@ pub enum DistroError {
     },
     #[error(
         "`{path}` is built for {elf_arch}, but the dpkg database in `{}` is for {root_arch}; \
-         use --root with a {elf_arch} system",
+         use --root with an unpacked {elf_arch} system",
         root.display()
     )]
     ArchitectureMismatch {
