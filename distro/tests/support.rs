@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use wheelfix_distro::{
     DistroConfig, LibpythonPolicy, MissingInfoPolicy, NotFoundPolicy, UnownedPolicy, VersionPolicy,
@@ -41,9 +42,12 @@ pub(crate) fn require(condition: bool, why: &str) -> bool {
     false
 }
 
-/// A fresh scratch directory under the target dir's tmp area.
+/// A fresh scratch directory, unique per call (tests run in parallel threads).
 pub(crate) fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wheelfix-distro-{name}-{}", std::process::id()));
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, AtomicOrdering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("wheelfix-distro-{name}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

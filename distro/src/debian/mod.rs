@@ -435,15 +435,20 @@ impl DistroBackend for DebianBackend {
                 })?;
             if let Some(LibraryOutcome::Resolved(resolution)) = outcomes.get_mut(use_.outcome) {
                 resolution.symbols_used += 1;
-                if entry.dep_id == 0 {
+                // The determining symbol is the first one reaching the highest version.
+                if entry.dep_id == 0 && minver != "0" {
                     let raises = match &resolution.min_version {
-                        None => minver != "0",
-                        Some(current) => compare_versions(minver, current)
-                            .map_err(|source| DistroError::InvalidVersion {
-                                context: format!("`{}` line {}", use_.path, entry.line),
-                                source,
-                            })?
-                            .is_gt(),
+                        None => true,
+                        Some(current) => {
+                            let order = compare_versions(minver, current).map_err(|source| {
+                                DistroError::InvalidVersion {
+                                    context: format!("`{}` line {}", use_.path, entry.line),
+                                    source,
+                                }
+                            })?;
+                            order.is_gt()
+                                || (order.is_eq() && resolution.determining_symbol.is_none())
+                        }
                     };
                     if raises {
                         resolution.min_version = Some(minver.to_owned());
