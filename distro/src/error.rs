@@ -17,7 +17,8 @@ use crate::debian::version::VersionError;
 #[non_exhaustive]
 pub enum DistroError {
     #[error(
-        "--distro debian requires a dpkg database (found os-release ID={os_id}, no `{}`); use --root",
+        "--distro debian requires a dpkg database (found os-release ID={os_id}); use --root \
+         (`{}` does not exist)",
         status.display()
     )]
     NoDpkgDatabase { os_id: String, status: PathBuf },

@@ -93,7 +93,8 @@ fn missing_dpkg_database() {
     assert_eq!(
         error.to_string(),
         format!(
-            "--distro debian requires a dpkg database (found os-release ID=fedora, no `{}`); use --root",
+            "--distro debian requires a dpkg database (found os-release ID=fedora); use --root \
+             (`{}` does not exist)",
             root.join("var/lib/dpkg/status").display()
         )
     );

@@ -11,5 +11,6 @@ mod support;
 mod bad_input;
 mod fixtures;
 mod parity;
+mod policies;
 pub(crate) mod root;
 mod versions;
