@@ -9,6 +9,7 @@
 mod support;
 
 mod bad_input;
+mod database;
 mod fixtures;
 mod parity;
 mod policies;
