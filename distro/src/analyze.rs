@@ -345,8 +345,18 @@ impl Run<'_> {
                 record.info_source = Some(resolution.info_source);
                 record.info_file = resolution.info_file;
                 record.symbols_used += resolution.symbols_used;
-                record.min_version = max_version(record.min_version.take(), resolution.min_version);
-                if record.determining_symbol.is_none() {
+                // Across files, keep the highest minimum and the symbol that set it.
+                let raises = match (&record.min_version, &resolution.min_version) {
+                    (_, None) => false,
+                    (None, Some(_)) => true,
+                    (Some(current), Some(new)) => compare_lenient(new, current).is_gt(),
+                };
+                if raises {
+                    record.min_version = resolution.min_version;
+                    record.determining_symbol = resolution.determining_symbol;
+                } else if record.determining_symbol.is_none()
+                    && record.min_version == resolution.min_version
+                {
                     record.determining_symbol = resolution.determining_symbol;
                 }
             }
@@ -568,17 +578,6 @@ impl Run<'_> {
 fn glibc_version(name: &ElfName) -> Option<Vec<u64>> {
     let text = name.as_str()?.strip_prefix("GLIBC_")?;
     text.split('.').map(|part| part.parse().ok()).collect()
-}
-
-fn max_version(a: Option<String>, b: Option<String>) -> Option<String> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if compare_lenient(&b, &a).is_gt() {
-            b
-        } else {
-            a
-        }),
-        (a, b) => a.or(b),
-    }
 }
 
 /// Step 8: every version node the file needs from `soname` must be defined by the library the

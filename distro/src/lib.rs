@@ -11,6 +11,17 @@
 //! This crate reads the target root (ROOT, `/` by default) and nothing else: it does not open
 //! wheels, write files, print, or spawn processes. The wheel integration (reading members,
 //! grafting `to_vendor` libraries, writing METADATA and RECORD) belongs to the callers.
+//!
+//! Module map, in reading order:
+//! * `analysis`: the input and output values; `analyze`: the shared driver (resolution,
+//!   internal/unowned/missing policies, step-8 version check); `backend`: the trait a package
+//!   manager implements; `depset`: the mergeable minimal-version state; `output`: Depends,
+//!   METADATA, sidecar, substvars, merging.
+//! * [`debian`]: the dpkg backend and the Debian formats (versions, relations, symbols,
+//!   shlibs, deb822, substvars), plus `dpkgdb`, the only reader of the dpkg database.
+//! * [`resolve`] (`$ORIGIN` and RPATH logic), [`ldconf`] (ld.so.conf, globs, search order),
+//!   `elfformat` (which libraries can load), `osrelease`, and `sysroot`, the only module that
+//!   touches the file system.
 
 mod analysis;
 mod analyze;
