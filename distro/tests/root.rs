@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use wheelfix_distro::{DistroAnalysis, analyze};
+use wheelfix_distro::{DistroAnalysis, DistroConfig, analyze};
 
 use crate::support::{copy_into_root, require, scratch, wheel_config, wheel_elf};
 
@@ -120,5 +120,75 @@ fn fake_root_gives_the_same_answer_as_slash() {
     };
     assert_eq!(paths(&in_root), paths(&on_host));
     assert_eq!(in_root.target.os_release, on_host.target.os_release);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn etc_dpkg_symbols_and_shlibs_override_win() {
+    let (psycopg, _) = CASES[0];
+    let bzext = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/elf/distro-bz2-unowned/out/bzext.cpython-311-x86_64-linux-gnu.so");
+    if !require(
+        Path::new(psycopg).exists()
+            && Path::new("/usr/lib/x86_64-linux-gnu/libbz2.so.1.0").exists(),
+        "python3-psycopg2 and libbz2-1.0 must be installed",
+    ) {
+        return;
+    }
+    let config = DistroConfig {
+        exclude: vec!["libfoo.so.1".to_owned()],
+        ..wheel_config(Path::new("/"))
+    };
+    let members = [
+        wheel_elf(Path::new(psycopg), "psycopg2/_psycopg.so"),
+        wheel_elf(&bzext, "bzext.so"),
+    ];
+    let on_host = analyze(&members, &config).unwrap();
+    let root = fake_root_for("etc-dpkg", &[&on_host]);
+    // /etc/dpkg/symbols/<pkg>.symbols.<arch> comes before the package's own file, and may
+    // #include other files (relative to itself).
+    std::fs::create_dir_all(root.join("etc/dpkg/symbols")).unwrap();
+    std::fs::write(
+        root.join("etc/dpkg/symbols/libpq5:amd64.symbols.amd64"),
+        "libpq.so.5 libpq5-override #MINVER#\n#include \"libpq.inc\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("etc/dpkg/symbols/libpq.inc"),
+        " PQfinish@Base 42\n",
+    )
+    .unwrap();
+    // shlibs.override beats the package's shlibs file.
+    std::fs::write(
+        root.join("etc/dpkg/shlibs.override"),
+        "libbz2 1.0 libbz2-override (>= 7)\n",
+    )
+    .unwrap();
+    let analysis = analyze(
+        &members,
+        &DistroConfig {
+            root: root.clone(),
+            ..config
+        },
+    )
+    .unwrap();
+    let relations = analysis.requires_external();
+    assert!(
+        relations.contains(&"libpq5-override (>= 42)".to_owned()),
+        "{relations:?}"
+    );
+    assert!(
+        relations.contains(&"libbz2-override (>= 7)".to_owned()),
+        "{relations:?}"
+    );
+    let libpq = analysis
+        .libraries
+        .iter()
+        .find(|l| l.soname == "libpq.so.5")
+        .unwrap();
+    assert_eq!(
+        libpq.info_file.as_deref(),
+        Some("/etc/dpkg/symbols/libpq5:amd64.symbols.amd64")
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }
