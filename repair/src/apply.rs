@@ -218,29 +218,32 @@ pub fn apply(
         edited.insert(path, bytes);
     }
 
-    // 3. The new file name and WHEEL.
-    let filename = if options.update_tags {
+    // 3. The new file name, WHEEL and METADATA.
+    let mut filename = if options.update_tags {
         retag::filename(&wheel.filename, &plan.tags)
     } else {
         wheel.filename.clone()
     };
+    if let Some(build) = &plan.metadata.build_tag {
+        filename = filename.with_build_tag(Some(build));
+    }
     let dist_info = wheel.dist_info().to_owned();
     let wheel_member = format!("{dist_info}/WHEEL");
+    let metadata_member = format!("{dist_info}/METADATA");
     let record_member = format!("{dist_info}/RECORD");
     let wheel_text = wheel
         .member(&wheel_member)
         .map(|m| wheel.read_verified(m))
         .transpose()?
         .unwrap_or_default();
-    let new_wheel_text = if options.update_tags {
-        retag::wheel_file(
-            &String::from_utf8_lossy(&wheel_text),
-            filename.platform_tags(),
-        )
-        .into_bytes()
-    } else {
-        wheel_text
-    };
+    let mut new_wheel_text = String::from_utf8_lossy(&wheel_text).into_owned();
+    if options.update_tags {
+        new_wheel_text = retag::wheel_file(&new_wheel_text, filename.platform_tags());
+    }
+    if let Some(build) = &plan.metadata.build_tag {
+        new_wheel_text = retag::set_build(&new_wheel_text, build);
+    }
+    let new_wheel_text = new_wheel_text.into_bytes();
 
     // 4. The output members, in output order: everything sorted, `.dist-info` last, RECORD at
     // the very end.
@@ -258,6 +261,9 @@ pub fn apply(
         let executable = entry.unix_mode().is_some_and(|m| m & 0o111 != 0);
         if *path == wheel_member {
             outputs.insert(path.clone(), (Output::New(new_wheel_text.clone()), 0o644));
+        } else if *path == metadata_member && plan.metadata.metadata.is_some() {
+            let text = plan.metadata.metadata.clone().unwrap_or_default();
+            outputs.insert(path.clone(), (Output::New(text.into_bytes()), 0o644));
         } else if let Some(to) = moved.get(path) {
             let bytes = edited.remove(path).unwrap_or_default();
             outputs.insert(to.clone(), (Output::New(bytes), 0o755));

@@ -60,6 +60,20 @@ pub struct RepairPlan {
     pub tags: Vec<PlatformTag>,
     /// Messages for the user (libpython removed, ...).
     pub warnings: Vec<String>,
+    /// Metadata changes that are not about ELF files (the distro mode records system
+    /// dependencies this way).
+    pub metadata: MetadataEdits,
+}
+
+/// Changes to `.dist-info` and the file name besides the platform tags.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MetadataEdits {
+    /// The new METADATA text.
+    pub metadata: Option<String>,
+    /// Files added to (or replaced in) `.dist-info/`, by name within it.
+    pub dist_info_files: Vec<(String, Vec<u8>)>,
+    /// A new build tag for the file name and the WHEEL `Build:` header.
+    pub build_tag: Option<String>,
 }
 
 /// Why a plan cannot be made.
@@ -207,6 +221,7 @@ pub fn plan(
         edits,
         tags,
         warnings,
+        metadata: MetadataEdits::default(),
     })
 }
 

@@ -68,8 +68,8 @@ pub fn wheel_file(text: &str, platforms: &[PlatformTag]) -> String {
                 continue;
             }
             purelib_written = true;
-            let purelib = value.eq_ignore_ascii_case("true")
-                && platforms.contains(&PlatformTag::Any);
+            let purelib =
+                value.eq_ignore_ascii_case("true") && platforms.contains(&PlatformTag::Any);
             out.push_str(&format!(
                 "Root-Is-Purelib: {}\n",
                 if purelib { "true" } else { "false" }
@@ -78,6 +78,27 @@ pub fn wheel_file(text: &str, platforms: &[PlatformTag]) -> String {
         }
         out.push_str(line);
         out.push('\n');
+    }
+    out
+}
+
+/// Set the WHEEL `Build:` header (replacing an existing one, else appended).
+pub fn set_build(text: &str, build: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut written = false;
+    for line in text.lines() {
+        if header_value(line, "Build").is_some() {
+            if !written {
+                out.push_str(&format!("Build: {build}\n"));
+                written = true;
+            }
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    if !written {
+        out.push_str(&format!("Build: {build}\n"));
     }
     out
 }
