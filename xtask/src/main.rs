@@ -11,6 +11,7 @@ mod corpus;
 mod example;
 mod fixtures;
 mod policies;
+mod stable_abi;
 mod test;
 mod util;
 
@@ -26,6 +27,9 @@ commands:
                                  testdata/MANIFEST (--check: verify sources against MANIFEST)
   update-policies [--version=V]  refresh policies/data from the newest (or given) auditwheel
                                  release on PyPI, validated, then `git diff` shows the update
+  update-stable-abi [--version=V]
+                                 refresh check/data/abi3info (CPython's stable-ABI table) from
+                                 the newest (or given) abi3info release on PyPI
   test                           install what the test suite needs (apt, pip) and run it all
   example-wheel                  rebuild the example wheel README.md audits
   bench [--only=audit] [--runs=N]
@@ -47,6 +51,7 @@ fn main() -> Result<()> {
         "example-wheel" => example::run(rest),
         "test" => test::run(rest),
         "update-policies" => policies::run(rest),
+        "update-stable-abi" => stable_abi::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

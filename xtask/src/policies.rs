@@ -87,7 +87,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn curl(args: &[&str]) -> Result<Vec<u8>> {
+pub(crate) fn curl(args: &[&str]) -> Result<Vec<u8>> {
     let output = Command::new("curl")
         .args([
             "--fail",
