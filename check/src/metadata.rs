@@ -554,16 +554,16 @@ fn check_description(
         return;
     }
     for problem in rst::check(&text) {
-        findings.push(M006.at(
-            path,
-            format!(
-                "description line {} (METADATA line {}): {}: {}",
-                problem.line,
-                problem.line + first_line - 1,
+        let message = match problem.line {
+            Some(line) => format!(
+                "description line {line} (METADATA line {}): {}: {}",
+                line + first_line - 1,
                 problem.level,
                 problem.message
             ),
-        ));
+            None => format!("description: {}: {}", problem.level, problem.message),
+        };
+        findings.push(M006.at(path, message));
     }
 }
 
@@ -804,7 +804,7 @@ mod tests {
     #[test]
     fn license_files_and_description() {
         check(
-            "Metadata-Version: 2.4\nName: pkg\nVersion: 1.0\nLicense-File: ../LICENSE\nLicense-File: LICENSE\nLicense-Expression: MIT AND (Apache-2.0 OR\n\nTitle\n===\n",
+            "Metadata-Version: 2.4\nName: pkg\nVersion: 1.0\nLicense-File: ../LICENSE\nLicense-File: LICENSE\nLicense-Expression: MIT AND (Apache-2.0 OR\n\nTitle here\n====\n",
             &[
                 "M003 line 6: `License-Expression: MIT AND (Apache-2.0 OR`: the expression ends early",
                 "M003 line 4: `License-File: ../LICENSE`: parent directory indicators are not allowed",

@@ -310,9 +310,14 @@ mod tests {
             "foo; bogus == '1'",
             "error: `bogus` is not a marker variable at position 11",
         );
+        // As in packaging, a URL runs to the next space: the `;` is part of it.
         check(
             "foo @ https://x.y/z;extra=='a'",
-            "error: expected whitespace after the URL at position 20",
+            "foo url=Some(\"https://x.y/z;extra=='a'\")",
+        );
+        check(
+            "foo @ https://x.y/z extra",
+            "error: expected `;` and markers after the URL at position 21",
         );
         check(
             "foo bar",
