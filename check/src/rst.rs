@@ -161,6 +161,17 @@ fn get_indented<'a>(
     lines: &[Line<'a>],
     start: usize,
     first_indent: Option<usize>,
+    strip_top: bool,
+) -> (Vec<Line<'a>>, usize, bool) {
+    get_indented_until(lines, start, first_indent, strip_top, false)
+}
+
+/// [`get_indented`], optionally stopping at the first blank line (hyperlink targets).
+fn get_indented_until<'a>(
+    lines: &[Line<'a>],
+    start: usize,
+    first_indent: Option<usize>,
+    strip_top: bool,
     until_blank: bool,
 ) -> (Vec<Line<'a>>, usize, bool) {
     let mut end = start;
@@ -195,10 +206,54 @@ fn get_indented<'a>(
             line.text = cut(line.text, n);
         }
     }
+    while strip_top && block.first().is_some_and(|l| is_blank(l.text)) {
+        block.remove(0);
+    }
+    (block, end, blank_finish)
+}
+
+/// docutils' `get_known_indented`: like [`get_indented`], but every line after the first must
+/// be indented by at least `indent` columns, and exactly that much is stripped (list items
+/// whose first line has text after the marker).
+fn get_known_indented<'a>(
+    lines: &[Line<'a>],
+    start: usize,
+    indent: usize,
+) -> (Vec<Line<'a>>, usize, bool) {
+    let mut end = start + 1;
+    let mut blank_finish = true;
+    while let Some(line) = lines.get(end) {
+        let insufficient = !line.text.is_empty()
+            && (!line.text.starts_with(' ')
+                || !line
+                    .text
+                    .get(..indent)
+                    .unwrap_or(line.text)
+                    .trim()
+                    .is_empty());
+        if insufficient {
+            blank_finish = end > start && is_blank(lines[end - 1].text);
+            break;
+        }
+        end += 1;
+    }
+    let mut block: Vec<Line<'a>> = lines[start.min(end)..end].to_vec();
+    for line in block.iter_mut() {
+        line.text = cut(line.text, indent);
+    }
     while block.first().is_some_and(|l| is_blank(l.text)) {
         block.remove(0);
     }
     (block, end, blank_finish)
+}
+
+/// A list item: known indentation when text follows the marker, else the first known.
+fn list_item<'a>(lines: &[Line<'a>], start: usize, indent: usize) -> (Vec<Line<'a>>, usize, bool) {
+    if lines[start].text.len() > indent {
+        get_known_indented(lines, start, indent)
+    } else {
+        get_indented(lines, start, Some(indent), true)
+    }
 }
 
 /// Characters that may adorn section titles and transitions.
@@ -259,6 +314,9 @@ struct Doc {
     symbol_footnote_refs: Vec<usize>,
     custom_roles: BTreeSet<String>,
     content: usize,
+    /// Per end-string kind, a position from which the current text has no end-string: a
+    /// second search from there would fail again (keeps unmatched markup linear).
+    dead_ends: [usize; 6],
 }
 
 impl Doc {
@@ -294,7 +352,7 @@ impl Doc {
                 continue;
             }
             if line.text.starts_with(' ') {
-                let (block, end, blank_finish) = get_indented(lines, i, None, false);
+                let (block, end, blank_finish) = get_indented(lines, i, None, true);
                 self.content += 1;
                 self.body(&block, true);
                 self.set_top(nested, Top::Other);
@@ -351,7 +409,7 @@ impl Doc {
         }
         if text == "__" || text.starts_with("__ ") {
             self.anonymous_targets += 1;
-            let (_, end, blank_finish) = get_indented(lines, i, Some(2), false);
+            let (_, end, blank_finish) = get_indented_until(lines, i, Some(2), true, true);
             self.after_explicit(lines, end, blank_finish);
             return end;
         }
@@ -392,25 +450,24 @@ impl Doc {
         }
         // An overlined title.
         let title = lines[i + 1].text;
+        if is_adornment(title) && !title.starts_with(' ') {
+            self.error(line.no, "Invalid section title or transition marker.");
+            return i + 2;
+        }
         let Some(under) = lines.get(i + 2) else {
-            self.report(Some(line.no), Level::Severe, "Incomplete section title.");
+            self.error(line.no, "Incomplete section title.");
             return i + 2;
         };
         let underline = under.text.trim_end();
         if !is_adornment(underline) {
-            self.report(
-                Some(line.no),
-                Level::Severe,
+            self.error(
+                line.no,
                 "Missing matching underline for section title overline.",
             );
             return i + 3;
         }
         if overline != underline {
-            self.report(
-                Some(line.no),
-                Level::Severe,
-                "Title overline & underline mismatch.",
-            );
+            self.error(line.no, "Title overline & underline mismatch.");
             return i + 3;
         }
         if width(title.trim_end()) > overline.chars().count() {
@@ -524,7 +581,7 @@ impl Doc {
             return j;
         };
         if line.text.starts_with(' ') {
-            let (_, end, blank_finish) = get_indented(lines, j, None, false);
+            let (_, end, blank_finish) = get_indented(lines, j, None, true);
             self.content += 1;
             if !blank_finish && let Some(next) = lines.get(end) {
                 self.warn(
@@ -539,6 +596,10 @@ impl Doc {
             // A quoted literal block: every line starts with the same character.
             let mut end = j;
             while lines.get(end).is_some_and(|l| !is_blank(l.text)) {
+                if lines[end].text.starts_with(' ') {
+                    self.error(lines[end].no, "Unexpected indentation.");
+                    break;
+                }
                 if !lines[end].text.starts_with(quote) {
                     self.error(lines[end].no, "Inconsistent literal block quoting.");
                     break;
@@ -556,13 +617,13 @@ impl Doc {
         loop {
             let term = lines[i];
             self.inline(term.text, term.no);
-            let (block, end, blank_finish) = get_indented(lines, i + 1, None, false);
+            let (block, end, blank_finish) = get_indented(lines, i + 1, None, true);
             self.body(&block, true);
             i = end;
             let Some(next) = lines.get(i) else {
                 break;
             };
-            let another = !next.text.starts_with(' ')
+            let another = is_plain_text(lines, i)
                 && lines
                     .get(i + 1)
                     .is_some_and(|l| l.text.starts_with(' ') && !is_blank(l.text));
@@ -590,7 +651,7 @@ impl Doc {
         nested: bool,
     ) -> usize {
         loop {
-            let (block, end, blank_finish) = get_indented(lines, i, Some(marker.1), false);
+            let (block, end, blank_finish) = list_item(lines, i, marker.1);
             self.body(&block, true);
             i = end;
             let Some(next) = lines.get(i) else {
@@ -622,7 +683,7 @@ impl Doc {
         nested: bool,
     ) -> usize {
         loop {
-            let (block, end, blank_finish) = get_indented(lines, i, Some(e.end), false);
+            let (block, end, blank_finish) = list_item(lines, i, e.end);
             self.body(&block, true);
             i = end;
             let Some(next) = lines.get(i) else {
@@ -655,7 +716,7 @@ impl Doc {
     fn field_list(&mut self, lines: &[Line<'_>], mut i: usize, nested: bool) -> usize {
         while let Some((name, end_of_marker)) = field_marker(lines[i].text) {
             self.inline(name, lines[i].no);
-            let (block, end, blank_finish) = get_indented(lines, i, Some(end_of_marker), false);
+            let (block, end, blank_finish) = get_indented(lines, i, Some(end_of_marker), true);
             self.body(&block, true);
             i = end;
             let Some(next) = lines.get(i) else {
@@ -679,7 +740,7 @@ impl Doc {
 
     fn option_list(&mut self, lines: &[Line<'_>], mut i: usize, nested: bool) -> usize {
         while let Some(end_of_marker) = option_marker(lines[i].text) {
-            let (block, end, blank_finish) = get_indented(lines, i, Some(end_of_marker), false);
+            let (block, end, blank_finish) = get_indented(lines, i, Some(end_of_marker), true);
             self.body(&block, true);
             i = end;
             let Some(next) = lines.get(i) else {
@@ -712,7 +773,7 @@ impl Doc {
             } else if line.text.starts_with(' ') {
                 self.inline(line.text.trim_start(), line.no);
             } else {
-                self.warn(lines[j - 1].no, "Line block ends without a blank line.");
+                self.warn(lines[i].no + 1, "Line block ends without a blank line.");
                 break;
             }
             j += 1;
@@ -723,13 +784,21 @@ impl Doc {
     }
 
     fn grid_table(&mut self, lines: &[Line<'_>], i: usize, nested: bool) -> usize {
-        // The table is the text block up to a blank line.
+        // The table is the text block up to a blank line; an indented line cuts it short.
         let mut end = i;
-        while lines.get(end).is_some_and(|l| !is_blank(l.text)) {
+        let mut blank_finish = true;
+        while let Some(line) = lines.get(end) {
+            if is_blank(line.text) {
+                break;
+            }
+            if line.text.starts_with(' ') {
+                self.error(line.no, "Unexpected indentation.");
+                blank_finish = false;
+                break;
+            }
             end += 1;
         }
         let mut block: Vec<Line<'_>> = lines[i..end].to_vec();
-        let mut blank_finish = true;
         if let Some(bad) = block.iter().position(|l| !l.text.starts_with(['+', '|'])) {
             blank_finish = false;
             block.truncate(bad);
@@ -938,8 +1007,7 @@ impl Doc {
     fn explicit(&mut self, lines: &[Line<'_>], i: usize, nested: bool) -> usize {
         let line = lines[i];
         let rest = cut(line.text, 3);
-        let (block, end, blank_finish) =
-            get_indented(lines, i, Some(3.min(line.text.len())), false);
+        let first_cut = 3.min(line.text.len());
         self.set_top(nested, Top::Other);
         if let Some(label_end) = rest.strip_prefix('[').and_then(|r| r.find(']'))
             && rest[label_end + 2..]
@@ -955,6 +1023,7 @@ impl Doc {
                     || label.strip_prefix('#').is_some_and(is_simplename)
                     || is_simplename(label));
             if valid {
+                let (block, end, blank_finish) = get_indented(lines, i, Some(first_cut), true);
                 match label {
                     "#" => self.auto_footnotes += 1,
                     "*" => self.symbol_footnotes += 1,
@@ -984,91 +1053,110 @@ impl Doc {
             }
         }
         if let Some(target) = rest.strip_prefix('_') {
-            self.hyperlink_target(target, &block, line.no);
+            let (block, end, blank_finish) =
+                get_indented_until(lines, i, Some(first_cut + 1), true, true);
+            let last = block.last().map_or(line.no, |l| l.no);
+            let joined: Vec<&str> = block.iter().map(|l| l.text).collect();
+            let _ = target;
+            if !self.hyperlink_target(&joined, line.no) {
+                self.warn(last, "malformed hyperlink target.");
+            }
             self.after_explicit(lines, end, blank_finish);
             return end;
         }
-        if let Some(after) = rest.strip_prefix('|')
-            && let Some(close) = after.find('|')
-            && close > 0
-            && !after.starts_with(' ')
-            && !after[..close].ends_with(' ')
-            && after[close + 1..].chars().next().is_none_or(|c| c == ' ')
-        {
-            let name = after[..close].to_owned();
-            let definition = after[close + 1..].trim_start();
-            let first_cut = line.text.len() - definition.len();
-            let (def_block, _, _) = get_indented(lines, i, Some(first_cut), false);
-            // A substitution definition must hold a directive.
-            let valid = match directive_name(definition) {
-                Some((directive, marker_end)) => {
-                    self.directive(&directive, &def_block, marker_end, line.no, true)
+        if let Some(after) = rest.strip_prefix('|') {
+            let (def_all, end, blank_finish) = get_indented(lines, i, Some(first_cut), false);
+            let last = def_all.last().map_or(line.no, |l| l.no);
+            let parsed = after.find('|').filter(|close| {
+                *close > 0
+                    && !after.starts_with(' ')
+                    && !after[..*close].ends_with(' ')
+                    && after[close + 1..].chars().next().is_none_or(|c| c == ' ')
+            });
+            match parsed {
+                None => self.warn(last, "malformed substitution definition."),
+                Some(close) => {
+                    let name = after[..close].to_owned();
+                    let definition = after[close + 1..].trim_start();
+                    let definition_cut = line.text.len() - definition.len();
+                    let (def_block, _, _) = get_indented(lines, i, Some(definition_cut), false);
+                    // A substitution definition must hold a directive.
+                    let valid = match directive_name(definition) {
+                        Some((directive, marker_end)) => {
+                            self.directive(&directive, &def_block, marker_end, line.no, true)
+                        }
+                        None => false,
+                    };
+                    let key = normalize_subst(&name);
+                    if !valid {
+                        self.warn(
+                            line.no,
+                            format!("Substitution definition \"{name}\" empty or invalid."),
+                        );
+                    } else if !self.substitutions.insert(key) {
+                        self.error(
+                            line.no,
+                            format!("Duplicate substitution definition name: \"{name}\"."),
+                        );
+                    }
                 }
-                None => false,
-            };
-            if valid {
-                self.substitutions.insert(normalize_subst(&name));
-            } else {
-                self.warn(
-                    line.no,
-                    format!("Substitution definition \"{name}\" empty or invalid."),
-                );
             }
             self.after_explicit(lines, end, blank_finish);
             return end;
         }
         if let Some((name, marker_end)) = directive_name(rest) {
+            let (_, end, blank_finish) = get_indented(lines, i, Some(first_cut), true);
             let (dir_block, _, _) = get_indented(lines, i, Some(3 + marker_end), false);
             self.directive(&name, &dir_block, 0, line.no, false);
             self.after_explicit(lines, end, blank_finish);
             return end;
         }
-        // A comment.
+        // A comment; an empty one followed by a blank line is just that.
+        if rest.trim().is_empty() && lines.get(i + 1).is_none_or(|l| is_blank(l.text)) {
+            return i + 1;
+        }
+        let (_, end, blank_finish) = get_indented(lines, i, Some(first_cut), true);
         self.after_explicit(lines, end, blank_finish);
         end
     }
 
-    fn hyperlink_target(&mut self, target: &str, block: &[Line<'_>], line: usize) {
-        // `_name: uri`, `` _`name`: uri ``, `__: uri`
-        let (name, rest) = if let Some(quoted) = target.strip_prefix('`') {
-            match quoted.find("`:") {
-                Some(end) => (quoted[..end].to_owned(), &quoted[end + 2..]),
-                None => return,
+    /// A hyperlink target: `_name: uri`, `` _`name`: uri ``, `__: uri` (the lines after `.. _`,
+    /// joined). Returns false when it is malformed.
+    fn hyperlink_target(&mut self, block: &[&str], line: usize) -> bool {
+        // The name may continue on the following lines; the URI follows it.
+        let mut text = String::new();
+        let mut parsed = None;
+        for (k, part) in block.iter().enumerate() {
+            text.push_str(part);
+            if let Some(found) = target_name(&text) {
+                parsed = Some((found, k));
+                break;
             }
-        } else if let Some(rest) = target.strip_prefix("_:") {
-            self.anonymous_targets += 1;
-            let _ = rest;
-            return;
-        } else {
-            let mut end = None;
-            let bytes = target.as_bytes();
-            let mut k = 0;
-            while k < bytes.len() {
-                if bytes[k] == b'\\' {
-                    k += 2;
-                    continue;
-                }
-                if bytes[k] == b':' && (k + 1 == bytes.len() || bytes[k + 1] == b' ') {
-                    end = Some(k);
-                    break;
-                }
-                k += 1;
-            }
-            match end {
-                Some(end) => (target[..end].replace('\\', ""), &target[end + 1..]),
-                None => return,
-            }
-        };
-        let mut uri: String = rest.trim().to_owned();
-        for l in block.iter().skip(1) {
-            uri.push_str(l.text.trim());
         }
+        let Some(((name, after), k)) = parsed else {
+            return false;
+        };
+        let mut uri: String = text[after..].trim().to_owned();
+        for part in &block[k + 1..] {
+            uri.push_str(part.trim());
+        }
+        let Some(name) = name else {
+            self.anonymous_targets += 1;
+            return true;
+        };
         let name = normalize_name(&name);
         if uri.ends_with('_') && !uri.ends_with("\\_") && !uri.contains(' ') {
             let to = uri.trim_end_matches('_').trim_matches('`');
             self.refs
                 .push((normalize_name(to), line, Ref::Alias, name.clone()));
         }
+        self.explicit_target(name, uri, line);
+        true
+    }
+
+    /// Register an explicit target (`.. _name:` or `` _`name` ``); the same name twice is a
+    /// duplicate unless both point to the same URI.
+    fn explicit_target(&mut self, name: String, uri: String, line: usize) {
         match self.explicit.get_mut(&name) {
             Some((existing, duplicate)) => {
                 if existing.is_empty() || *existing != uri {
@@ -1166,6 +1254,15 @@ impl Doc {
             | "sectnum" | "section-numbering" | "contents" => return true,
             _ => {}
         }
+        if lower == "list-table"
+            && let Err(why) = check_list_table(&parsed.content)
+        {
+            self.error(
+                line,
+                format!("Error parsing content block for the \"list-table\" directive: {why}"),
+            );
+            return false;
+        }
         self.content += 1;
         match spec.body {
             Body::Parse => {
@@ -1251,7 +1348,10 @@ impl Doc {
                 (Ref::Named, None) => self.error(line, format!("Unknown target name: \"{name}\".")),
                 (Ref::Alias, None) => self.error(
                     line,
-                    format!("Indirect hyperlink target \"{from}\" refers to target \"{name}\", which does not exist."),
+                    format!(
+                        "Indirect hyperlink target \"{from}\" (id=\"user-content-{}\") refers to target \"{name}\", which does not exist.",
+                        make_id(&from)
+                    ),
                 ),
             }
         }
@@ -1263,6 +1363,7 @@ impl Doc {
     /// Inline markup of one text (a paragraph, a title, a cell), reported at `line` as docutils
     /// reports it (the line the text starts on).
     fn inline(&mut self, text: &str, line: usize) {
+        self.dead_ends = [usize::MAX; 6];
         let (chars, escaped) = unescape(text);
         let n = chars.len();
         let at = |k: usize| chars.get(k).copied();
@@ -1329,7 +1430,19 @@ impl Doc {
         line: usize,
     ) -> usize {
         let n = chars.len();
-        let mut q = p + len + 1;
+        let slot = match kind {
+            "strong" => 0,
+            "emphasis" => 1,
+            "literal" => 2,
+            "target" => 3,
+            _ => 4,
+        };
+        let from = p + len + 1;
+        let mut q = if from >= self.dead_ends[slot] {
+            n
+        } else {
+            from
+        };
         while q < n {
             let found = match kind {
                 "strong" => {
@@ -1380,7 +1493,7 @@ impl Doc {
                     "literal" => q + 2,
                     "emphasis" => q + 1,
                     "target" => {
-                        self.implicit.insert(normalize_name(&content));
+                        self.explicit_target(normalize_name(&content), String::new(), line);
                         q + 1
                     }
                     _ => {
@@ -1410,6 +1523,7 @@ impl Doc {
             }
             q += 1;
         }
+        self.dead_ends[slot] = self.dead_ends[slot].min(from);
         let what = match kind {
             "strong" => "strong",
             "emphasis" => "emphasis",
@@ -1486,7 +1600,8 @@ impl Doc {
         line: usize,
     ) -> usize {
         let n = chars.len();
-        let mut q = tick + 2;
+        let from = tick + 2;
+        let mut q = if from >= self.dead_ends[5] { n } else { from };
         while q < n {
             if chars[q] == '`' && !escaped[q] && (escaped[q - 1] || !chars[q - 1].is_whitespace()) {
                 // Suffix: optional `:role:`, optional `_`/`__`.
@@ -1527,6 +1642,7 @@ impl Doc {
             }
             q += 1;
         }
+        self.dead_ends[5] = self.dead_ends[5].min(from);
         self.warn(
             line,
             "Inline interpreted text or phrase reference start-string without end-string.",
@@ -1546,11 +1662,12 @@ impl Doc {
             if let Some(alias) = target.strip_suffix('_')
                 && !alias.ends_with('\\')
             {
+                let name = if text.is_empty() { target } else { text };
                 self.refs.push((
                     normalize_name(alias.trim_matches('`')),
                     line,
-                    Ref::Named,
-                    String::new(),
+                    Ref::Alias,
+                    normalize_name(name),
                 ));
             } else if !anonymous {
                 let name = if text.is_empty() { target } else { text };
@@ -1614,6 +1731,73 @@ const ROLES: &[&str] = &[
     "url",
 ];
 
+/// A list-table's content: one bullet list whose items each hold one bullet list, all of the
+/// same length.
+fn check_list_table(content: &[Line<'_>]) -> Result<(), String> {
+    let mut rows: Vec<usize> = Vec::new();
+    let mut row_indent = None;
+    for line in content.iter().filter(|l| !is_blank(l.text)) {
+        let indent = indent_of(line.text);
+        let text = &line.text[indent..];
+        match row_indent {
+            None => {
+                if indent != 0 || bullet(text).is_none() {
+                    return Err("exactly one bullet list expected.".to_owned());
+                }
+                row_indent = Some(0);
+                let inner = text[1..].trim_start();
+                rows.push(usize::from(bullet(inner).is_some()));
+            }
+            Some(_) if indent == 0 => {
+                if bullet(text).is_none() {
+                    return Err("exactly one bullet list expected.".to_owned());
+                }
+                let inner = text[1..].trim_start();
+                rows.push(usize::from(bullet(inner).is_some()));
+            }
+            Some(_) => {
+                // A cell item is a bullet at the row's content indentation (2 after `* `).
+                if indent == 2
+                    && bullet(text).is_some()
+                    && let Some(last) = rows.last_mut()
+                {
+                    *last += 1;
+                }
+            }
+        }
+    }
+    if let Some(&first) = rows.first() {
+        for (index, &count) in rows.iter().enumerate().skip(1) {
+            if count != first {
+                return Err(format!(
+                    "uniform two-level bullet list expected, but row {} does not contain the same number of items as row 1 ({count} vs {first}).",
+                    index + 1
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// docutils' `make_id`: lowercase ASCII letters and digits, other runs as `-`.
+fn make_id(name: &str) -> String {
+    let mut id = String::new();
+    let mut dash = false;
+    for c in name.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            if dash && !id.is_empty() {
+                id.push('-');
+            }
+            dash = false;
+            id.push(c);
+        } else {
+            dash = true;
+        }
+    }
+    id.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-')
+        .to_owned()
+}
+
 fn normalize_subst(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -1623,6 +1807,51 @@ fn plain_text(text: &str) -> String {
     let mut out = text.replace("``", "").replace("**", "");
     out.retain(|c| c != '`' && c != '*');
     out.trim_end_matches('_').to_owned()
+}
+
+/// The name of a hyperlink target (the text after `.. _`) and where its URI starts; `None` as
+/// the name for an anonymous target (`__:`). `None` when no name ends here.
+fn target_name(text: &str) -> Option<(Option<String>, usize)> {
+    if let Some(rest) = text.strip_prefix("_:") {
+        let _ = rest;
+        return Some((None, 2));
+    }
+    if let Some(quoted) = text.strip_prefix('`') {
+        let end = quoted.find('`')?;
+        let after = &quoted[end + 1..];
+        let colon = if after.starts_with(':') {
+            1
+        } else if after.starts_with(" :") {
+            2
+        } else {
+            return None;
+        };
+        let next = after[colon..].chars().next();
+        if end == 0 || next.is_some_and(|c| c != ' ') {
+            return None;
+        }
+        return Some((Some(quoted[..end].to_owned()), 1 + end + 1 + colon));
+    }
+    if text.starts_with([' ', '_']) {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut k = 0;
+    while k < bytes.len() {
+        if bytes[k] == b'\\' {
+            k += 2;
+            continue;
+        }
+        if bytes[k] == b':' && (k + 1 == bytes.len() || bytes[k + 1] == b' ') && k > 0 {
+            let name = text[..k].trim_end().replace('\\', "");
+            if name.is_empty() {
+                return None;
+            }
+            return Some((Some(name), k + 1));
+        }
+        k += 1;
+    }
+    None
 }
 
 /// Backslash escapes: the escaped characters, flagged; a backslash before whitespace vanishes
@@ -2060,6 +2289,27 @@ fn option_arg(bytes: &[u8], start: usize) -> Option<usize> {
     }
 }
 
+/// An unindented line no body construct claims (docutils' `text` transition), which is what
+/// may continue a definition list.
+fn is_plain_text(lines: &[Line<'_>], i: usize) -> bool {
+    let text = lines[i].text;
+    !(text.starts_with(' ')
+        || bullet(text).is_some()
+        || enumerator(text).is_some_and(|e| is_enumerated_item(lines, i, &e))
+        || field_marker(text).is_some()
+        || option_marker(text).is_some()
+        || text.starts_with(">>>")
+        || text == "|"
+        || text.starts_with("| ")
+        || is_grid_top(text)
+        || is_simple_top(text)
+        || text == ".."
+        || text.starts_with(".. ")
+        || text == "__"
+        || text.starts_with("__ ")
+        || is_adornment(text))
+}
+
 fn is_grid_top(text: &str) -> bool {
     let t = text.trim_end();
     t.len() >= 3
@@ -2399,7 +2649,7 @@ fn parse_directive_block<'a>(
     spec: &DirectiveSpec,
 ) -> Result<ParsedDirective<'a>, String> {
     let mut indented: Vec<Line<'a>> = block.to_vec();
-    while indented.first().is_some_and(|l| is_blank(l.text)) {
+    if indented.first().is_some_and(|l| is_blank(l.text)) {
         indented.remove(0);
     }
     while indented.last().is_some_and(|l| is_blank(l.text)) {
@@ -2438,7 +2688,9 @@ fn parse_directive_block<'a>(
                 return Err(format!("unknown option: \"{option}\"."));
             }
             if !options.insert(option.clone()) {
-                return Err(format!("duplicate option \"{option}\"."));
+                return Err(format!(
+                    "invalid option data: duplicate option \"{option}\"."
+                ));
             }
         }
     }
@@ -2569,7 +2821,7 @@ mod tests {
         );
         check_rst(
             "=====\nTitle\n====\n\ntext\n",
-            &["line 1: SEVERE: Title overline & underline mismatch."],
+            &["line 1: ERROR: Title overline & underline mismatch."],
         );
         check_rst(
             "A\n=\n\nB\n-\n\nC\n=\n\nD\n~\n",
