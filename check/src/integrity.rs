@@ -337,10 +337,22 @@ pub(crate) fn check_wheel_file(
                     }
                 }
             }
-            let declared: BTreeSet<String> = headers
-                .get_all("Tag")
-                .map(|t| t.trim().to_owned())
-                .collect();
+            // Some backends (maturin) write compressed tag sets on a `Tag:` line; expand them.
+            let mut declared: BTreeSet<String> = BTreeSet::new();
+            for tag in headers.get_all("Tag") {
+                let parts: Vec<&str> = tag.trim().split('-').collect();
+                if let [python, abi, platform] = parts.as_slice() {
+                    for p in python.split('.') {
+                        for a in abi.split('.') {
+                            for f in platform.split('.') {
+                                declared.insert(format!("{p}-{a}-{f}"));
+                            }
+                        }
+                    }
+                } else {
+                    declared.insert(tag.trim().to_owned());
+                }
+            }
             let missing: Vec<&String> = expected.difference(&declared).collect();
             let extra: Vec<&String> = declared.difference(&expected).collect();
             let quote = |v: &[&String]| {

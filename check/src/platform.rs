@@ -167,9 +167,12 @@ fn claims(verdict: &Verdict, findings: &mut Vec<Finding>) {
             }
         };
         for too_new in &assessment.too_new {
+            // Only the wheel's own files: needs of host libraries that vendoring would add are
+            // hypothetical, and those libraries are reported as `T002`.
             let users: Vec<String> = too_new
                 .users
                 .iter()
+                .filter(|(file, _)| !file.contains(" (vendored ") && !file.ends_with(" (grafted)"))
                 .map(|(file, symbols)| {
                     note_file(file);
                     if symbols.is_empty() {
@@ -190,6 +193,9 @@ fn claims(verdict: &Verdict, findings: &mut Vec<Finding>) {
                     }
                 })
                 .collect();
+            if users.is_empty() {
+                continue;
+            }
             reasons.push(format!(
                 "`{}` of `{}` is needed by {}",
                 too_new.version,

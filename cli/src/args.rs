@@ -27,6 +27,9 @@ pub(crate) enum Command {
     Lddtree(LddtreeArgs),
     /// Inspect or edit one ELF file (SONAME, DT_NEEDED, RPATH/RUNPATH, strip)
     Elf(crate::commands::elf::ElfArgs),
+    /// The pre-upload gate: PyPI's upload rules, RECORD integrity, true platform tags, abi3 and
+    /// hygiene, each finding with a code, a severity and a hint
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,6 +131,32 @@ pub(crate) struct RepairArgs {
     /// Do not check the x86-64 ISA level
     #[arg(long)]
     pub(crate) disable_isa_ext_check: bool,
+    #[command(flatten)]
+    pub(crate) search: SearchArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckFormat {
+    Human,
+    Json,
+    /// GitHub Actions workflow annotations (`::error file=...::...`)
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Wheel files, directories (their `*.whl` files) or glob patterns (`dist/*.whl`)
+    #[arg(value_name = "WHEEL|DIR|GLOB", required = true)]
+    pub(crate) inputs: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub(crate) format: CheckFormat,
+    /// Report only these rule codes or code prefixes (comma-separated, e.g. `P,R001`)
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub(crate) select: Vec<String>,
+    /// Do not report these rule codes or code prefixes (comma-separated, e.g. `H001,M007`)
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub(crate) ignore: Vec<String>,
     #[command(flatten)]
     pub(crate) search: SearchArgs,
 }

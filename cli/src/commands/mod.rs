@@ -2,6 +2,7 @@
 //! errors that abort the whole command are returned as `anyhow::Error` and become exit 2.
 
 pub(crate) mod audit;
+pub(crate) mod check;
 pub(crate) mod elf;
 mod lddtree;
 mod repair;
@@ -49,6 +50,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lddtree(args) => lddtree::run(&args).map(ExitCode::from),
         Command::Repair(args) => repair::run(&args).map(ExitCode::from),
         Command::Elf(args) => elf::run(&args),
+        Command::Check(args) => check::run(&args).map(ExitCode::from),
     }
 }
 
