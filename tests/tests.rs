@@ -11,5 +11,6 @@
 
 mod audit;
 mod bad_input;
+mod check;
 mod differential;
 mod support;

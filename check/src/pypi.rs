@@ -188,7 +188,7 @@ pub(crate) fn rejected_platform(tag: &str) -> Option<String> {
 pub(crate) fn check_sizes(file_size: u64, archive: &ZipArchive<'_>, findings: &mut Vec<Finding>) {
     if file_size > DEFAULT_FILE_LIMIT {
         findings.push(P007.wheel(format!(
-            "the wheel is {:.1} MiB; PyPI's default limit is 100 MiB per file",
+            "the wheel is {file_size} bytes ({:.2} MiB); PyPI's default limit is {DEFAULT_FILE_LIMIT} bytes (100 MiB) per file",
             file_size as f64 / MIB as f64
         )));
     }

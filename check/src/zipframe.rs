@@ -476,6 +476,12 @@ impl Scan<'_> {
     }
 
     fn skip_descriptor(&self, at: usize) -> usize {
+        if matches!(
+            peek_u32(self.data, at),
+            Some(SIG_LOCAL | SIG_CENTRAL | SIG_EOCD | SIG_EOCD64)
+        ) {
+            return at; // flagged, but no descriptor was written
+        }
         let start = if peek_u32(self.data, at) == Some(SIG_DATA_DESCRIPTOR) {
             at + 4
         } else {
