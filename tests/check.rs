@@ -286,7 +286,7 @@ fn lic_metadata(spec: &Spec, version: &str, extra: &str) -> String {
 }
 
 /// For every rule: (code, a wheel that trips it, a wheel that does not).
-fn cases() -> Vec<(&'static str, Spec, Spec)> {
+pub fn cases() -> Vec<(&'static str, Spec, Spec)> {
     let mut cases: Vec<(&'static str, Spec, Spec)> = Vec::new();
     let mut add = |code: &'static str, trip: Spec, pass: Spec| cases.push((code, trip, pass));
     let p = |code: &str, kind: &str| format!("{}{kind}", code.to_ascii_lowercase());

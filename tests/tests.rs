@@ -12,5 +12,6 @@
 mod audit;
 mod bad_input;
 mod check;
+mod check_peers;
 mod differential;
 mod support;

@@ -314,6 +314,8 @@ struct Doc {
     symbol_footnote_refs: Vec<usize>,
     custom_roles: BTreeSet<String>,
     content: usize,
+    /// The state machine's line while the current text's inline markup is parsed.
+    position: usize,
     /// Per end-string kind, a position from which the current text has no end-string: a
     /// second search from there would fail again (keeps unmatched markup linear).
     dead_ends: [usize; 6],
@@ -559,7 +561,12 @@ impl Doc {
         if text.trim() != "::" {
             self.content += 1;
         }
-        self.inline(&text, lines[i].no);
+        let position = if j - i > 1 {
+            lines[j - 1].no
+        } else {
+            lines[i].no + 1
+        };
+        self.inline_at(&text, lines[i].no, position);
         self.set_top(nested, Top::Other);
         if literal_next {
             return self.literal_block(lines, j);
@@ -1363,6 +1370,14 @@ impl Doc {
     /// Inline markup of one text (a paragraph, a title, a cell), reported at `line` as docutils
     /// reports it (the line the text starts on).
     fn inline(&mut self, text: &str, line: usize) {
+        self.inline_at(text, line, line);
+    }
+
+    /// [`Doc::inline`], with `position` the line docutils' state machine is on when it notes
+    /// targets and roles (the messages without a line of their own use it): the line after a
+    /// one-line paragraph, the last line of a longer one.
+    fn inline_at(&mut self, text: &str, line: usize, position: usize) {
+        self.position = position;
         self.dead_ends = [usize::MAX; 6];
         let (chars, escaped) = unescape(text);
         let n = chars.len();
@@ -1493,7 +1508,8 @@ impl Doc {
                     "literal" => q + 2,
                     "emphasis" => q + 1,
                     "target" => {
-                        self.explicit_target(normalize_name(&content), String::new(), line);
+                        let position = self.position;
+                        self.explicit_target(normalize_name(&content), String::new(), position);
                         q + 1
                     }
                     _ => {
@@ -1686,10 +1702,8 @@ impl Doc {
     fn check_role(&mut self, role: &str, line: usize) {
         let lower = role.to_ascii_lowercase();
         if lower == "raw" {
-            self.error(
-                line,
-                "No format (Writer name) is associated with this role: \"raw\".",
-            );
+            let position = self.position;
+            self.warn(position, "raw (and derived) roles disabled");
         } else if !ROLES.contains(&lower.as_str()) && !self.custom_roles.contains(&lower) {
             self.error(line, format!("Unknown interpreted text role \"{role}\"."));
         }
