@@ -2,8 +2,10 @@
 //! corpus. Prints a Markdown report (also written to `target/bench/<name>.md`) to paste into
 //! BENCHMARKS.md together with the command that produced it.
 //!
-//! Wall-clock medians over repeated runs; the peers come from the test venv (`.cache/venv`,
-//! see `cargo xtask test`). Run it on an otherwise idle machine.
+//! Sections: `audit` (wheelfix audit vs auditwheel show) and `check` (wheelfix check vs the
+//! four peers it replaces, chained). Wall-clock medians over repeated runs; the peers come
+//! from the test venv (`.cache/venv`, see `cargo xtask test`). Run it on an otherwise idle
+//! machine.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,7 +33,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         } else if let Some(runs) = arg.strip_prefix("--runs=") {
             options.peer_runs = runs.parse().context("--runs")?;
         } else {
-            bail!("unknown bench option `{arg}` (use --only=audit and --runs=N)");
+            bail!("unknown bench option `{arg}` (use --only=audit|check and --runs=N)");
         }
     }
     let root = repo_root();
@@ -44,6 +46,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut report = String::new();
     if options.only.as_deref().is_none_or(|o| o == "audit") {
         report.push_str(&audit(&options)?);
+    }
+    if options.only.as_deref().is_none_or(|o| o == "check") {
+        report.push_str(&check(&options)?);
     }
     let out_dir = root.join("target/bench");
     std::fs::create_dir_all(&out_dir)?;
@@ -193,6 +198,127 @@ fn audit(options: &Options) -> Result<String> {
         seconds(batch_time),
         largest.0,
         seconds(largest_time)
+    ));
+    Ok(md)
+}
+
+/// Every corpus wheel, pure ones included, as (file name, path, size).
+fn all_wheels() -> Result<Vec<(String, PathBuf, u64)>> {
+    let manifest = repo_root().join("tests/corpus/wheels.json");
+    let wheels: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest)?)?;
+    let mut out = Vec::new();
+    for wheel in wheels.as_array().context("wheels.json is a list")? {
+        let filename = wheel["filename"].as_str().context("filename")?.to_owned();
+        let path = repo_root().join(".cache/corpus").join(&filename);
+        let size = std::fs::metadata(&path)
+            .with_context(|| format!("{} not fetched", path.display()))?
+            .len();
+        out.push((filename, path, size));
+    }
+    Ok(out)
+}
+
+/// Median wall time of `runs` executions of a chain of commands run one after the other,
+/// whatever their exit codes (the peers exit non-zero on findings).
+fn time_chain(runs: usize, make: impl Fn() -> Vec<Command>) -> Result<Duration> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let mut chain = make();
+        let start = Instant::now();
+        for command in &mut chain {
+            command
+                .output()
+                .with_context(|| format!("running {command:?}"))?;
+        }
+        times.push(start.elapsed());
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+/// `wheelfix check` against the four peers it replaces, chained on each wheel: auditwheel
+/// show (platform tags), twine check (metadata, description), check-wheel-contents (hygiene)
+/// and, for abi3 wheels, abi3audit.
+fn check(options: &Options) -> Result<String> {
+    let wheelfix = wheelfix_binary();
+    let auditwheel = venv_tool("auditwheel")?;
+    let twine = venv_tool("twine")?;
+    let cwc = venv_tool("check-wheel-contents")?;
+    let abi3audit = venv_tool("abi3audit")?;
+    let wheels = all_wheels()?;
+    let mut rows = Vec::new();
+    for (name, path, size) in &wheels {
+        let ours = time_median(options.wheelfix_runs, &[0, 1], || {
+            let mut c = Command::new(&wheelfix);
+            c.args(["check", "--format", "json"]).arg(path);
+            c
+        })?;
+        let theirs = time_chain(options.peer_runs, || {
+            let mut chain = Vec::new();
+            let mut show = Command::new(&auditwheel);
+            show.args(["show", "--allow-pure-python-wheel"]).arg(path);
+            chain.push(show);
+            let mut check = Command::new(&twine);
+            check.arg("check").arg(path);
+            chain.push(check);
+            let mut contents = Command::new(&cwc);
+            contents.arg(path);
+            chain.push(contents);
+            if name.contains("-abi3-") {
+                let mut audit = Command::new(&abi3audit);
+                audit.arg(path);
+                chain.push(audit);
+            }
+            chain
+        })?;
+        eprintln!(
+            "{name}: wheelfix check {} s, peers {} s",
+            seconds(ours),
+            seconds(theirs)
+        );
+        rows.push((name.clone(), *size, ours, theirs));
+    }
+    let mut ratios: Vec<f64> = rows
+        .iter()
+        .map(|(_, _, ours, theirs)| theirs.as_secs_f64() / ours.as_secs_f64())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let median_ratio = ratios[ratios.len() / 2];
+    let min_ratio = ratios[0];
+    let peers_total: f64 = rows.iter().map(|(.., theirs)| theirs.as_secs_f64()).sum();
+    let paths: Vec<&Path> = wheels.iter().map(|(_, p, _)| p.as_path()).collect();
+    let batch = time_median(3, &[0, 1], || {
+        let mut c = Command::new(&wheelfix);
+        c.args(["check", "--format", "json"]).args(&paths);
+        c
+    })?;
+    let total_bytes: u64 = wheels.iter().map(|(.., size)| size).sum();
+
+    let mut md = String::new();
+    md.push_str("## check: `wheelfix check` vs auditwheel show + twine check + check-wheel-contents + abi3audit\n\n");
+    md.push_str(&format!(
+        "Median wall time per wheel: `wheelfix check --format json` over {} runs; the peers chained (`auditwheel show --allow-pure-python-wheel`, `twine check`, `check-wheel-contents`, and `abi3audit` for abi3 wheels) over {} runs; ratio = peers / wheelfix.\n\n",
+        options.wheelfix_runs, options.peer_runs
+    ));
+    md.push_str("| wheel | size (MB) | wheelfix (s) | peers (s) | ratio |\n|---|---:|---:|---:|---:|\n");
+    for (name, size, ours, theirs) in &rows {
+        md.push_str(&format!(
+            "| {name} | {:.1} | {} | {} | {:.0}x |\n",
+            *size as f64 / 1e6,
+            seconds(*ours),
+            seconds(*theirs),
+            theirs.as_secs_f64() / ours.as_secs_f64()
+        ));
+    }
+    md.push_str(&format!(
+        "\n**Median ratio: {median_ratio:.0}x** (lowest: {min_ratio:.1}x) over {} wheels.\n\n",
+        rows.len()
+    ));
+    md.push_str(&format!(
+        "**Batch:** `wheelfix check` on all {} wheels together ({:.0} MB, checked in parallel): {} s; the peers one wheel after another: {peers_total:.1} s.\n",
+        rows.len(),
+        total_bytes as f64 / 1e6,
+        seconds(batch)
     ));
     Ok(md)
 }

@@ -32,7 +32,7 @@ commands:
                                  the newest (or given) abi3info release on PyPI
   test                           install what the test suite needs (apt, pip) and run it all
   example-wheel                  rebuild the example wheel README.md audits
-  bench [--only=audit] [--runs=N]
+  bench [--only=audit|check] [--runs=N]
                                  wheelfix against auditwheel (and the other peers) side by
                                  side on the corpus; prints Markdown for BENCHMARKS.md
   help                           this text
