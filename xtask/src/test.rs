@@ -17,6 +17,7 @@ use crate::util::{repo_root, run as run_command, sha256_hex};
 /// Debian packages the test suite needs beyond a Rust toolchain, gcc and python3.
 pub(crate) const APT_PACKAGES: &[&str] = &[
     "binutils",
+    "time",
     "curl",
     "python3-venv",
     "qemu-user",
