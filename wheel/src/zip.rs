@@ -113,6 +113,25 @@ pub struct ZipArchive<'a> {
     pub is_zip64: bool,
     /// Offset of the central directory.
     pub central_directory_offset: u64,
+    release: ReleaseHook<'a>,
+}
+
+/// Called with `(offset, length)` of archive bytes a reader is done with, so that the owner of
+/// a memory map can drop those pages (`madvise(MADV_DONTNEED)`) and keep resident memory
+/// bounded while a multi-gigabyte wheel streams through.
+pub type ReleaseFn<'a> = Box<dyn Fn(usize, usize) + Send + Sync + 'a>;
+
+#[derive(Default)]
+struct ReleaseHook<'a>(Option<ReleaseFn<'a>>);
+
+impl std::fmt::Debug for ReleaseHook<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ReleaseHook(set)"
+        } else {
+            "ReleaseHook(none)"
+        })
+    }
 }
 
 struct Cursor<'a> {
@@ -263,7 +282,28 @@ impl<'a> ZipArchive<'a> {
             archive_comment_len: comment_len,
             is_zip64,
             central_directory_offset: cd_offset,
+            release: ReleaseHook::default(),
         })
+    }
+
+    /// Install the hook [`ZipArchive::release`] calls.
+    pub fn set_release_hook(&mut self, hook: ReleaseFn<'a>) {
+        self.release = ReleaseHook(Some(hook));
+    }
+
+    /// Tell the owner of the bytes that `entry`'s data will not be read again soon.
+    pub fn release(&self, entry: &ZipEntry) {
+        if let (Some(hook), Ok(offset)) =
+            (&self.release.0, usize::try_from(entry.local_header_offset))
+        {
+            let len = usize::try_from(entry.compressed_size)
+                .unwrap_or(0)
+                .saturating_add(30 + entry.raw_name.len() + 0xffff);
+            let len = len.min(self.data.len().saturating_sub(offset));
+            if len > 0 {
+                hook(offset, len);
+            }
+        }
     }
 
     pub fn entries(&self) -> &[ZipEntry] {
@@ -430,6 +470,7 @@ impl<'a> ZipArchive<'a> {
                 ),
             ));
         }
+        self.release(entry);
         let crc = crc32fast::hash(out);
         if crc != entry.crc32 {
             return Err(member_error(

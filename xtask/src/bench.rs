@@ -206,16 +206,27 @@ fn time_and_memory(command: Command) -> Result<(Duration, u64)> {
     let program = command.get_program().to_owned();
     let args: Vec<std::ffi::OsString> = command.get_args().map(ToOwned::to_owned).collect();
     let mut timed = Command::new("/usr/bin/time");
-    timed.arg("-f").arg("%e %M").arg("-o").arg(&stats).arg(program).args(args);
+    timed
+        .arg("-f")
+        .arg("%e %M")
+        .arg("-o")
+        .arg(&stats)
+        .arg(program)
+        .args(args);
     for (key, value) in command.get_envs() {
         match value {
             Some(value) => timed.env(key, value),
             None => timed.env_remove(key),
         };
     }
-    let output = timed.output().context("running /usr/bin/time (Debian package `time`)")?;
+    let output = timed
+        .output()
+        .context("running /usr/bin/time (Debian package `time`)")?;
     if !output.status.success() {
-        bail!("{timed:?} failed: {}", String::from_utf8_lossy(&output.stderr).trim());
+        bail!(
+            "{timed:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
     let text = std::fs::read_to_string(&stats)?;
     let _ = std::fs::remove_file(&stats);
@@ -229,19 +240,31 @@ fn time_and_memory(command: Command) -> Result<(Duration, u64)> {
 fn largest_member(path: &Path) -> Result<u64> {
     let bytes = std::fs::read(path)?;
     let archive = wheelfix_wheel::ZipArchive::parse(&bytes)?;
-    Ok(archive.entries().iter().map(|e| e.uncompressed_size).max().unwrap_or(0))
+    Ok(archive
+        .entries()
+        .iter()
+        .map(|e| e.uncompressed_size)
+        .max()
+        .unwrap_or(0))
 }
 
 fn repair(options: &Options) -> Result<String> {
     let wheelfix = wheelfix_binary();
     let auditwheel = venv_tool("auditwheel")?;
     let venv_bin = auditwheel.parent().context("venv bin")?.to_path_buf();
-    let path_var = format!("{}:{}", venv_bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path_var = format!(
+        "{}:{}",
+        venv_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let root = repo_root();
     // The wheels built from source by the repair tests, the example wheel, and the large one.
     let mut inputs: Vec<PathBuf> = Vec::new();
     if let Ok(entries) = std::fs::read_dir(root.join(".cache/built-wheels")) {
-        let mut built: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "whl")).collect();
+        let mut built: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "whl"))
+            .collect();
         built.sort();
         inputs.extend(built);
     }
@@ -249,11 +272,19 @@ fn repair(options: &Options) -> Result<String> {
     inputs.push(root.join(".cache/corpus/xgboost-2.1.4-py3-none-manylinux_2_28_x86_64.whl"));
     let out = std::env::temp_dir().join(format!("wheelfix-bench-repair-{}", std::process::id()));
     let mut md = String::from("## repair: `wheelfix repair` vs `auditwheel repair`\n\n");
-    md.push_str(&format!("Median wall time over {} runs each; peak RSS from GNU time (`%M`).\n\n", options.peer_runs));
+    md.push_str(&format!(
+        "Median wall time over {} runs each; peak RSS from GNU time (`%M`).\n\n",
+        options.peer_runs
+    ));
     md.push_str("| wheel | size (MB) | largest member (MB) | wheelfix (s) | wheelfix RSS (MB) | auditwheel (s) | auditwheel RSS (MB) | ratio |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for input in &inputs {
-        let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let size = std::fs::metadata(input).with_context(|| format!("{} missing", input.display()))?.len();
+        let name = input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let size = std::fs::metadata(input)
+            .with_context(|| format!("{} missing", input.display()))?
+            .len();
         let largest = largest_member(input)?;
         let mut ours = Vec::new();
         let mut theirs = Vec::new();
@@ -264,7 +295,11 @@ fn repair(options: &Options) -> Result<String> {
             ours.push(time_and_memory(command)?);
             let _ = std::fs::remove_dir_all(&out);
             let mut command = Command::new(&auditwheel);
-            command.args(["repair", "-w"]).arg(&out).arg(input).env("PATH", &path_var);
+            command
+                .args(["repair", "-w"])
+                .arg(&out)
+                .arg(input)
+                .env("PATH", &path_var);
             theirs.push(time_and_memory(command)?);
         }
         let median = |runs: &mut Vec<(Duration, u64)>| {
@@ -273,7 +308,11 @@ fn repair(options: &Options) -> Result<String> {
         };
         let (our_time, our_rss) = median(&mut ours);
         let (their_time, their_rss) = median(&mut theirs);
-        eprintln!("{name}: wheelfix {} s, auditwheel {} s", seconds(our_time), seconds(their_time));
+        eprintln!(
+            "{name}: wheelfix {} s, auditwheel {} s",
+            seconds(our_time),
+            seconds(their_time)
+        );
         md.push_str(&format!(
             "| {name} | {:.1} | {:.1} | {} | {:.0} | {} | {:.0} | {:.1}x |\n",
             size as f64 / 1e6,

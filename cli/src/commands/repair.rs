@@ -107,7 +107,8 @@ fn repair_one(path: &Path, context: &Context_<'_>) -> Result<PathBuf, Failure> {
     let error = |e: &dyn std::fmt::Display| Failure::Error(e.to_string());
     let bytes = read_file(path).map_err(|e| error(&e))?;
     let name = file_name(path);
-    let wheel = Wheel::open(&name, &bytes).map_err(|e| error(&e))?;
+    let mut wheel = Wheel::open(&name, &bytes).map_err(|e| error(&e))?;
+    crate::input::release_pages_when_done(&mut wheel, &bytes);
     let plat = match &context.requested {
         Requested::Tag(tag) => Some(tag.clone()),
         Requested::Auto => None,
