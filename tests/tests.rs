@@ -13,3 +13,4 @@ mod audit;
 mod bad_input;
 mod differential;
 mod support;
+mod zip64;

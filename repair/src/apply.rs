@@ -377,14 +377,18 @@ pub fn apply(
                 (Output::Raw { index }, _) => {
                     let member = &wheel.members()[*index];
                     let entry = wheel.entry(member);
-                    let raw = wheel.archive().raw_data(entry).map_err(WheelError::from)?;
+                    let mut raw = wheel
+                        .archive()
+                        .raw_reader(entry)
+                        .map_err(WheelError::from)?;
                     writer
-                        .add_raw(
+                        .add_raw_stream(
                             path,
                             entry.method,
                             entry.crc32,
                             entry.uncompressed_size,
-                            raw,
+                            entry.compressed_size,
+                            &mut raw,
                             *mode,
                             options.timestamp,
                         )

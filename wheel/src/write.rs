@@ -188,6 +188,43 @@ impl<W: Write> ZipWriter<W> {
         Ok(())
     }
 
+    /// Add a member whose stored bytes (`compressed_size` of them) come from a reader, copied
+    /// in chunks: for members too large to hold in memory.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_raw_stream(
+        &mut self,
+        name: &str,
+        method: u16,
+        crc32: u32,
+        uncompressed_size: u64,
+        compressed_size: u64,
+        raw: &mut dyn io::Read,
+        mode: u32,
+        time: DosDateTime,
+    ) -> io::Result<()> {
+        let record = CentralRecord {
+            name: name.as_bytes().to_vec(),
+            method,
+            crc32,
+            compressed_size,
+            uncompressed_size,
+            local_header_offset: self.offset,
+            external_attributes: (0o100_000 | (mode & 0o7777)) << 16,
+            time,
+        };
+        self.write_local_header(&record)?;
+        let copied = io::copy(&mut io::Read::take(raw, compressed_size), &mut self.out)?;
+        if copied != compressed_size {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("`{name}`: {copied} of {compressed_size} bytes"),
+            ));
+        }
+        self.offset += compressed_size;
+        self.central.push(record);
+        Ok(())
+    }
+
     /// Add a directory entry (`name` must end with `/`).
     pub fn add_directory(&mut self, name: &str, mode: u32, time: DosDateTime) -> io::Result<()> {
         let record = CentralRecord {
