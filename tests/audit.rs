@@ -630,3 +630,54 @@ fn directories_and_many_wheels_in_one_run() {
             .ends_with("pkg0-1.0-cp311-cp311-manylinux_2_5_x86_64.whl")
     );
 }
+
+#[test]
+fn lddtree_prints_the_resolved_tree() {
+    let temp = TempDir::new("lddtree");
+    let root = temp.path().join("root");
+    let lib_dir = root.join("usr/lib");
+    std::fs::create_dir_all(&lib_dir).unwrap();
+    std::fs::write(
+        lib_dir.join("libdemo.so.1"),
+        crate::support::fixture("origin", "demo.libs/libdemo.so.1"),
+    )
+    .unwrap();
+    let ext = temp.path().join("ext.so");
+    std::fs::write(
+        &ext,
+        crate::support::fixture("origin", &format!("demo/ext.{X86}")),
+    )
+    .unwrap();
+    let output = wheelfix(&[
+        "lddtree",
+        "--root",
+        root.to_str().unwrap(),
+        ext.to_str().unwrap(),
+    ]);
+    insta::assert_snapshot!(render(&output, temp.path()), @r"
+    exit_code: 0
+    ----- stdout -----
+    [TEMP]/ext.so
+      libdemo.so.1 => /usr/lib/libdemo.so.1
+        libc.so.6 => not found
+      libc.so.6 => not found (see above)
+    ----- stderr -----
+    ");
+    let output = wheelfix(&[
+        "lddtree",
+        "--format",
+        "json",
+        "--root",
+        root.to_str().unwrap(),
+        ext.to_str().unwrap(),
+    ]);
+    let report = &json_lines(&output)[0];
+    assert_eq!(
+        report["libraries"]["libdemo.so.1"]["realpath"],
+        "/usr/lib/libdemo.so.1"
+    );
+    assert_eq!(
+        report["needed"],
+        serde_json::json!(["libdemo.so.1", "libc.so.6"])
+    );
+}

@@ -422,6 +422,29 @@ mod tests {
     }
 
     #[test]
+    fn more_than_65535_entries_use_zip64_records() {
+        let mut writer = ZipWriter::new(Vec::new());
+        for index in 0..70_000u32 {
+            writer
+                .add_file(
+                    &format!("d/{index}"),
+                    &index.to_le_bytes(),
+                    Compression::Stored,
+                    0o644,
+                    DosDateTime::EPOCH,
+                )
+                .unwrap();
+        }
+        let bytes = writer.finish().unwrap();
+        let archive = ZipArchive::parse(&bytes).unwrap();
+        assert!(archive.is_zip64);
+        assert_eq!(archive.entries().len(), 70_000);
+        let last = &archive.entries()[69_999];
+        assert_eq!(last.name, "d/69999");
+        assert_eq!(archive.read(last).unwrap(), 69_999u32.to_le_bytes());
+    }
+
+    #[test]
     fn round_trip_through_reader() {
         let mut writer = ZipWriter::new(Vec::new());
         writer
