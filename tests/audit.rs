@@ -681,3 +681,21 @@ fn lddtree_prints_the_resolved_tree() {
         serde_json::json!(["libdemo.so.1", "libc.so.6"])
     );
 }
+
+#[test]
+fn elf_files_in_data_scripts_are_audited_and_in_purelib_are_a_problem() {
+    let script = "demo-1.0.data/scripts/helper";
+    check(
+        "cp311-cp311-manylinux_2_34_x86_64",
+        &[(script, "scripts", "helper")],
+        &[],
+        "exit=0 overall=manylinux_2_34_x86_64 sym=manylinux_2_34_x86_64",
+    );
+    let purelib = format!("demo-1.0.data/purelib/demo/old.{X86}");
+    check(
+        "cp311-cp311-manylinux_2_5_x86_64",
+        &[(&purelib, "glibc", &format!("old.{X86}"))],
+        &[],
+        "exit=1 overall=linux_x86_64 sym=manylinux_2_5_x86_64",
+    );
+}
