@@ -424,7 +424,8 @@ fn kept_string_references(
         kept.extend(record.versions.iter().map(|v| u64::from(v.name)));
     }
     kept.extend(
-        versions::read_definition_names(image)?
+        versions::read_definitions(image)?
+            .names
             .into_iter()
             .map(u64::from),
     );
