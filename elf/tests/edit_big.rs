@@ -33,8 +33,7 @@ fn shifted_headers(input: &[u8]) -> (Vec<u8>, u64) {
     let last_load = summary
         .program_headers
         .iter()
-        .filter(|p| p.kind == "PT_LOAD")
-        .next_back()
+        .rfind(|p| p.kind == "PT_LOAD")
         .unwrap();
     let split = last_load.offset;
     let mut bytes = input.to_vec();
