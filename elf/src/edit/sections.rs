@@ -320,3 +320,30 @@ pub(crate) fn renumber_contents(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEBUG: &[u8] = include_bytes!("../../../testdata/elf/edit-basic/out/libext-debug.so");
+    const STRIPPED: &[u8] = include_bytes!("../../../testdata/elf/edit-basic/out/libext.so");
+
+    #[track_caller]
+    fn check(input: &[u8], expect: &str) {
+        let image = Image::parse(input).unwrap();
+        let names: Vec<String> = sections_to_strip(&image)
+            .into_iter()
+            .map(|i| String::from_utf8_lossy(image.section_name(i).unwrap_or(b"?")).into_owned())
+            .collect();
+        assert_eq!(names.join(" "), expect);
+    }
+
+    #[test]
+    fn strip_drops_symbol_tables_and_debug_sections_only() {
+        check(
+            DEBUG,
+            ".debug_aranges .debug_info .debug_abbrev .debug_line .debug_frame .debug_str .debug_line_str .symtab .strtab",
+        );
+        check(STRIPPED, "");
+    }
+}

@@ -451,3 +451,64 @@ pub(crate) fn table_extents(image: &Image<'_>) -> Result<Vec<TableExtent>> {
     );
     Ok(extents)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIBUSER: &[u8] = include_bytes!("../../../testdata/elf/edit-versioned/out/libuser.so");
+    const I686_EXT: &[u8] = include_bytes!("../../../testdata/elf/edit-cross/out/i686/libext.so");
+    const RUSTLLD: &[u8] = include_bytes!("../../../testdata/elf/edit-rustlld/out/librustlld.so");
+
+    /// Renders the version records and symbol count as `file: name(index) ... | symbols`.
+    #[track_caller]
+    fn check(input: &[u8], expect: &str) {
+        let image = Image::parse(input).unwrap();
+        let table = image
+            .string_table()
+            .unwrap()
+            .and_then(|t| image.bytes(t.offset, t.size))
+            .unwrap_or_default();
+        let name = |offset: u32| {
+            String::from_utf8_lossy(string_at(table, u64::from(offset)).unwrap_or(b"?"))
+                .into_owned()
+        };
+        let mut parts: Vec<String> = read_needs(&image)
+            .unwrap()
+            .iter()
+            .map(|record| {
+                let versions: Vec<String> = record
+                    .versions
+                    .iter()
+                    .map(|v| format!("{}({})", name(v.name), v.index))
+                    .collect();
+                format!("{}: {}", name(record.file), versions.join(" "))
+            })
+            .collect();
+        parts.push(format!("{:?}", dynamic_symbol_count(&image).unwrap()));
+        assert_eq!(parts.join(" | "), expect);
+    }
+
+    #[test]
+    fn version_needs_are_read_in_chain_order() {
+        check(
+            LIBUSER,
+            "libgomp.so.1: OMP_1.0(5) | libvdep2.so.1: V2_1.0(3) | libvdep.so.1: VDEP_1.0(4) VDEP_2.0(2) | Some(10)",
+        );
+        check(I686_EXT, "libfoo.so.1: FOO_1.0(3) FOO_2.0(2) | Some(9)");
+        check(RUSTLLD, "libc.so.6: GLIBC_2.2.5(2) | Some(7)");
+    }
+
+    #[test]
+    fn symbol_count_from_gnu_hash_matches_the_section_header() {
+        for input in [LIBUSER, I686_EXT, RUSTLLD] {
+            let image = Image::parse(input).unwrap();
+            let from_sections = dynamic_symbol_count(&image).unwrap();
+            let gnu_hash = image.dynamic_value(elf::DT_GNU_HASH).unwrap();
+            assert_eq!(
+                Some(gnu_hash_symbol_count(&image, gnu_hash).unwrap()),
+                from_sections
+            );
+        }
+    }
+}
