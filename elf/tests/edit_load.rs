@@ -583,3 +583,42 @@ fn an_empty_edit_returns_the_input_unchanged() {
         assert_eq!(edit(&input, &ElfEdit::default()), input, "{case}/{file}");
     }
 }
+
+#[test]
+fn non_pie_executable_keeps_its_program_headers_in_place_and_runs() {
+    if !oracles() {
+        return;
+    }
+    let dir = scratch("exec");
+    copy_fixture("edit-basic", "libfoo.so.1", &dir, "libfoo.so.1");
+    copy_fixture("edit-basic", "libbar.so", &dir, "libbar.so");
+    copy_fixture("edit-basic", "libext.so", &dir, "libext-0123abcd.so");
+    let input = read_fixture("edit-basic", "exec-nopie");
+    let output = edit(
+        &input,
+        &graft_edit(
+            None,
+            &[("libext.so", "libext-0123abcd.so")],
+            "$ORIGIN/../a/path/long/enough/to/append:$ORIGIN",
+        ),
+    );
+    assert_eq!(
+        output[32..40],
+        input[32..40],
+        "e_phoff moved in an executable"
+    );
+    assert_layout_invariants(&output);
+    let path = write_file(&dir, "exec", &output);
+    let run = std::process::Command::new(&path).output().unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "48\n");
+    assert_only_intended_changes(&fixture("edit-basic", "exec-nopie"), &path, &[]);
+    let (ok, stderr) = run_in_place("strip", &[], &path);
+    assert!(ok, "{stderr}");
+    let run = std::process::Command::new(&path).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "48\n");
+}
