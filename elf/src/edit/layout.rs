@@ -693,16 +693,7 @@ pub(crate) fn lay_out(image: &Image<'_>, plan: &Plan, strip: bool) -> Result<Lay
             memsz: size,
             align: page,
         };
-        update_segments(
-            image,
-            &mut segments,
-            &moves,
-            load,
-            reused,
-            &items,
-            dynamic,
-            phnum * codec.phdr_size(),
-        )?;
+        update_segments(image, &mut segments, &moves, &items, load, reused)?;
     }
 
     let (tail, after_tail) = place_tail_sections(image, &dropped_sections, prefix_end, cursor)?;
@@ -851,17 +842,19 @@ fn place_tail_sections(
     Ok((tail, cursor))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Point the program headers at where things went, and add (or replace, when `reused`) the
+/// new PT_LOAD right after the last one.
 fn update_segments(
     image: &Image<'_>,
     segments: &mut Vec<Segment>,
     moves: &[Move],
+    items: &[Item],
     load: Segment,
     reused: Option<usize>,
-    items: &[Item],
-    dynamic: Option<Placement>,
-    phdr_table_size: u64,
 ) -> Result<()> {
+    let dynamic = items.iter().find(|i| i.kind == ItemKind::Dynamic);
+    let final_count = segments.len() as u64 + u64::from(reused.is_none());
+    let phdr_table_size = final_count * image.codec.phdr_size();
     for segment in segments.iter_mut() {
         if segment.is_load() || segment.p_type == elf::PT_PHDR || segment.filesz == 0 {
             continue;
