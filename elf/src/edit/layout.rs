@@ -500,8 +500,6 @@ fn reusable_tail_segment(image: &Image<'_>, extents: &[TableExtent]) -> Option<R
     if units.is_empty() && !holds_program_headers {
         return None;
     }
-    // The program header table is not a unit; make sure no non-load header other than PT_PHDR
-    // points into it.
     Some(Reusable {
         index,
         units,
