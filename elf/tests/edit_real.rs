@@ -183,6 +183,12 @@ fn extension_module_over_100_mb_is_edited_and_initialised() {
             ["libgcc_s-0123abcd.so.1"]
         );
         assert_version_files_match_needed("readelf", &path);
+        let expected = readelf_semantics("readelf", &original)
+            .replace("File: libgcc_s.so.1 ", "File: libgcc_s-0123abcd.so.1 ");
+        assert!(
+            expected == readelf_semantics("readelf", &path),
+            "readelf --dyn-syms -r -V changed beyond the intended fields"
+        );
     }
 }
 
@@ -326,6 +332,9 @@ struct Tally {
     wheelfix_only_failures: Vec<String>,
     /// Outputs that failed to load, with the loader's reason.
     load_failures: Vec<String>,
+    /// wheelfix outputs whose `readelf -W --dyn-syms -r -V` equals the input's (renames aside).
+    readelf_compared: usize,
+    readelf_differences: Vec<String>,
 }
 
 #[test]
@@ -413,7 +422,10 @@ fn differential_against_patchelf_on_real_libraries() {
         ours: Result<PathBuf, String>,
         theirs: Result<PathBuf, String>,
         mismatch: Option<String>,
+        /// `Some(equal)` when `readelf -W --dyn-syms -r -V` was compared.
+        readelf_same: Option<bool>,
     }
+    let readelf = have_tool("readelf");
     let outcomes: Vec<Outcome> = loadable
         .par_iter()
         .enumerate()
@@ -448,8 +460,16 @@ fn differential_against_patchelf_on_real_libraries() {
                 }
                 _ => None,
             };
+            let readelf_same = (readelf && input.len() < 8 << 20 && ours.is_ok()).then(|| {
+                let mut expected = readelf_semantics("readelf", file);
+                for (old, new) in &edit_spec.replace_needed {
+                    expected = expected.replace(&format!("File: {old} "), &format!("File: {new} "));
+                }
+                expected == readelf_semantics("readelf", &ours_path)
+            });
             Outcome {
                 label: file.display().to_string(),
+                readelf_same,
                 ours: ours.map(|_| ours_path),
                 theirs: theirs.map(|_| theirs_path),
                 mismatch,
@@ -503,6 +523,11 @@ fn differential_against_patchelf_on_real_libraries() {
         if theirs_loads && !ours_loads {
             tally.wheelfix_only_failures.push(outcome.label.clone());
         }
+        match outcome.readelf_same {
+            Some(true) => tally.readelf_compared += 1,
+            Some(false) => tally.readelf_differences.push(outcome.label.clone()),
+            None => {}
+        }
         if let Some(mismatch) = &outcome.mismatch {
             tally
                 .semantic_mismatches
@@ -517,6 +542,11 @@ fn differential_against_patchelf_on_real_libraries() {
         "not loadable standalone before editing ({}):\n  {}",
         tally.not_loadable_before.len(),
         tally.not_loadable_before.join("\n  ")
+    );
+    println!(
+        "readelf --dyn-syms -r -V identical apart from the renames: {} of {} compared (inputs under 8 MB)",
+        tally.readelf_compared,
+        tally.readelf_compared + tally.readelf_differences.len()
     );
     println!(
         "libraries whose DT_NEEDED libz/libstdc++/libgcc_s were renamed: {}",
@@ -539,6 +569,7 @@ fn differential_against_patchelf_on_real_libraries() {
             &tally.wheelfix_only_failures,
         ),
         ("outputs that do not load", &tally.load_failures),
+        ("readelf differences", &tally.readelf_differences),
     ]
     .into_iter()
     .collect();
@@ -562,6 +593,12 @@ fn differential_against_patchelf_on_real_libraries() {
         "{:#?}",
         tally.semantic_mismatches
     );
+    assert!(
+        tally.readelf_differences.is_empty(),
+        "{:#?}",
+        tally.readelf_differences
+    );
+    assert!(tally.readelf_compared >= 200);
     assert!(tally.wheelfix_loads >= tally.patchelf_loads);
     assert!(
         tally.wheelfix_only_failures.is_empty(),
