@@ -182,10 +182,16 @@ impl ElfFacts {
         }
     }
 
-    /// True when PT_GNU_STACK asks for an executable stack, or is missing (the loader then
-    /// uses an executable stack by default on every architecture wheelfix supports).
+    /// True when PT_GNU_STACK asks for an executable stack, or is missing on an architecture
+    /// whose glibc default (`DEFAULT_STACK_PERMS`) is executable: all but 64-bit PowerPC.
     pub fn has_executable_stack(&self) -> bool {
-        self.has_dynamic && self.gnu_stack_flags.is_none_or(|flags| flags & PF_X != 0)
+        if !self.has_dynamic {
+            return false;
+        }
+        match self.gnu_stack_flags {
+            Some(flags) => flags & PF_X != 0,
+            None => elf::Machine(self.machine) != elf::EM_PPC64,
+        }
     }
 
     /// The highest x86-64 ISA level the GNU property note requires; `Err` carries the bits

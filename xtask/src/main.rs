@@ -6,8 +6,12 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
+mod bench;
 mod bench_elf;
+mod corpus;
+mod example;
 mod fixtures;
+mod policies;
 mod test;
 mod util;
 
@@ -17,9 +21,17 @@ const HELP: &str = "\
 cargo xtask <command>
 
 commands:
+  corpus [--only NAME...]        download the pinned real-wheel corpus (tests/corpus/wheels.json)
+                                 into .cache/corpus/, verifying every sha256
   fixtures [--check] [CASE...]   rebuild testdata/elf/*/out from their recipes and rewrite
                                  testdata/MANIFEST (--check: verify sources against MANIFEST)
+  update-policies [--version=V]  refresh policies/data from the newest (or given) auditwheel
+                                 release on PyPI, validated, then `git diff` shows the update
   test                           install what the test suite needs (apt, pip) and run it all
+  example-wheel                  rebuild the example wheel README.md audits
+  bench [--only=audit] [--runs=N]
+                                 wheelfix against auditwheel (and the other peers) side by
+                                 side on the corpus; prints Markdown for BENCHMARKS.md
   bench-elf                      time and size of `wheelfix elf edit` against patchelf 0.19.3
                                  on ~500 real libraries (Markdown report for BENCHMARKS.md)
   help                           this text
@@ -32,8 +44,12 @@ fn main() -> Result<()> {
         return Ok(());
     };
     match command.as_str() {
+        "corpus" => corpus::run(rest),
         "fixtures" => fixtures::run(rest),
+        "bench" => bench::run(rest),
+        "example-wheel" => example::run(rest),
         "test" => test::run(rest),
+        "update-policies" => policies::run(rest),
         "bench-elf" => bench_elf::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");

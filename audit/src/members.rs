@@ -1,0 +1,174 @@
+//! Reading an ELF member's facts from the wheel with bounded memory: small members are
+//! inflated into a reused buffer; members above [`SPILL_THRESHOLD`] are inflated in a stream to
+//! an unlinked temporary file that is then memory-mapped, so only the pages the ELF reader
+//! touches become resident. Digests for RECORD are computed on the way when asked for.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use wheelfix_elf::ElfFacts;
+use wheelfix_wheel::{Member, Wheel, metadata::urlsafe_b64_nopad};
+
+use crate::analyze::{AnalyzeOptions, AuditError};
+
+/// Members larger than this are not held in memory while their facts are read.
+pub(crate) const SPILL_THRESHOLD: u64 = 64 << 20;
+
+/// The facts of one ELF member and, when `options.verify_record`, its RECORD digest (checked
+/// against RECORD when RECORD has one).
+pub(crate) fn elf_facts(
+    wheel: &Wheel<'_>,
+    member: &Member,
+    options: &AnalyzeOptions,
+    buffer: &mut Vec<u8>,
+) -> Result<(Arc<ElfFacts>, Option<String>), AuditError> {
+    let entry = wheel.entry(member);
+    if let Some(known) = &options.known_facts
+        && let Some((facts, digest)) =
+            known.get(&(member.path.clone(), entry.crc32, entry.uncompressed_size))
+    {
+        return Ok((facts.clone(), digest.clone()));
+    }
+    let parse = |bytes: &[u8]| {
+        ElfFacts::parse(bytes).map_err(|source| AuditError::Elf {
+            member: member.path.clone(),
+            source,
+        })
+    };
+    let (facts, digest) = if entry.uncompressed_size > SPILL_THRESHOLD {
+        spilled(wheel, member, options.verify_record, &parse)?
+    } else {
+        wheel.read_into(member, buffer)?;
+        let digest = options
+            .verify_record
+            .then(|| urlsafe_b64_nopad(&Sha256::digest(&buffer[..])));
+        (parse(buffer)?, digest)
+    };
+    if let Some(digest) = &digest
+        && let Some(row) = wheel.record.iter().find(|r| r.path == member.path)
+        && let Some((algorithm, expected)) = &row.hash
+        && algorithm == "sha256"
+        && expected != digest
+    {
+        return Err(AuditError::Member {
+            member: member.path.clone(),
+            problem: format!(
+                "RECORD hash sha256={expected} does not match the content (sha256={digest})"
+            ),
+        });
+    }
+    Ok((Arc::new(facts), digest))
+}
+
+fn spilled(
+    wheel: &Wheel<'_>,
+    member: &Member,
+    verify: bool,
+    parse: &dyn Fn(&[u8]) -> Result<ElfFacts, AuditError>,
+) -> Result<(ElfFacts, Option<String>), AuditError> {
+    let entry = wheel.entry(member);
+    let io_error = |e: std::io::Error| AuditError::Member {
+        member: member.path.clone(),
+        problem: format!("spilling to a temporary file: {e}"),
+    };
+    let mut file = anonymous_file().map_err(io_error)?;
+    let mut reader = wheel
+        .archive()
+        .reader(entry)
+        .map_err(wheelfix_wheel::WheelError::from)?;
+    // Inflating is the bottleneck: hash and spill the previous chunk on a second thread while
+    // the next one is inflated.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    let (returns, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
+    let (inflated, consumed) = std::thread::scope(|scope| {
+        let consumer = scope.spawn(|| -> std::io::Result<(u64, u32, Option<String>)> {
+            let mut hasher = verify.then(Sha256::new);
+            let mut crc = crc32fast::Hasher::new();
+            let mut size = 0u64;
+            for chunk in receiver {
+                crc.update(&chunk);
+                if let Some(hasher) = &mut hasher {
+                    hasher.update(&chunk);
+                }
+                size += chunk.len() as u64;
+                file.write_all(&chunk)?;
+                let _ = returns.send(chunk);
+            }
+            file.flush()?;
+            Ok((
+                size,
+                crc.finalize(),
+                hasher.map(|h| urlsafe_b64_nopad(&h.finalize())),
+            ))
+        });
+        let inflated = (|| -> Result<(), String> {
+            loop {
+                let mut chunk = recycled
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(1 << 20));
+                chunk.resize(1 << 20, 0);
+                let read = reader
+                    .read(&mut chunk)
+                    .map_err(|e| format!("corrupt compressed data: {e}"))?;
+                if read == 0 {
+                    return Ok(());
+                }
+                chunk.truncate(read);
+                if sender.send(chunk).is_err() {
+                    return Ok(());
+                }
+            }
+        })();
+        drop(sender);
+        (inflated, consumer.join())
+    });
+    inflated.map_err(|problem| AuditError::Member {
+        member: member.path.clone(),
+        problem,
+    })?;
+    let (size, crc, digest) = match consumed {
+        Ok(result) => result.map_err(io_error)?,
+        Err(_) => {
+            return Err(AuditError::Member {
+                member: member.path.clone(),
+                problem: "the hashing thread failed".into(),
+            });
+        }
+    };
+    if size != entry.uncompressed_size || crc != entry.crc32 {
+        return Err(AuditError::Member {
+            member: member.path.clone(),
+            problem: format!(
+                "decompresses to {size} bytes with another CRC-32 than the archive declares ({} bytes)",
+                entry.uncompressed_size
+            ),
+        });
+    }
+    let map = crate::host::map_file(&file)
+        .ok_or_else(|| io_error(std::io::Error::other("cannot map the temporary file")))?;
+    let facts = parse(&map)?;
+    Ok((facts, digest))
+}
+
+/// A read-write temporary file with no name: it disappears with the last handle.
+fn anonymous_file() -> std::io::Result<std::fs::File> {
+    let dir = std::env::temp_dir();
+    for attempt in 0..1000u32 {
+        let path = dir.join(format!(".wheelfix-spill-{}-{attempt}", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => {
+                std::fs::remove_file(&path)?;
+                return Ok(file);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("no free temporary file name"))
+}

@@ -1,0 +1,330 @@
+//! `cargo xtask bench`: wheelfix against its peers, side by side, in one run, on the pinned
+//! corpus. Prints a Markdown report (also written to `target/bench/<name>.md`) to paste into
+//! BENCHMARKS.md together with the command that produced it.
+//!
+//! Wall-clock medians over repeated runs; the peers come from the test venv (`.cache/venv`,
+//! see `cargo xtask test`). Run it on an otherwise idle machine.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::util::{repo_root, run as run_command};
+
+struct Options {
+    only: Option<String>,
+    wheelfix_runs: usize,
+    peer_runs: usize,
+}
+
+pub(crate) fn run(args: &[String]) -> Result<()> {
+    let mut options = Options {
+        only: None,
+        wheelfix_runs: 5,
+        peer_runs: 3,
+    };
+    for arg in args {
+        if let Some(only) = arg.strip_prefix("--only=") {
+            options.only = Some(only.to_owned());
+        } else if let Some(runs) = arg.strip_prefix("--runs=") {
+            options.peer_runs = runs.parse().context("--runs")?;
+        } else {
+            bail!("unknown bench option `{arg}` (use --only=audit and --runs=N)");
+        }
+    }
+    let root = repo_root();
+    run_command(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(&root)
+            .args(["build", "--release", "-q", "--bin", "wheelfix"]),
+    )?;
+    crate::corpus::run(&[])?;
+    let mut report = String::new();
+    if options.only.as_deref().is_none_or(|o| o == "audit") {
+        report.push_str(&audit(&options)?);
+    }
+    if options.only.as_deref().is_none_or(|o| o == "repair") {
+        report.push_str(&repair(&options)?);
+    }
+    let out_dir = root.join("target/bench");
+    std::fs::create_dir_all(&out_dir)?;
+    std::fs::write(out_dir.join("report.md"), &report)?;
+    println!("{report}");
+    eprintln!("written to {}", out_dir.join("report.md").display());
+    Ok(())
+}
+
+fn wheelfix_binary() -> PathBuf {
+    repo_root().join("target/release/wheelfix")
+}
+
+fn venv_tool(name: &str) -> Result<PathBuf> {
+    let path = repo_root().join(".cache/venv/bin").join(name);
+    if !path.exists() {
+        bail!(
+            "{} is missing: run `cargo xtask test` once to create the venv",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// Median wall time of `runs` executions of a command; the command must exit with one of `ok`.
+fn time_median(runs: usize, ok: &[i32], make: impl Fn() -> Command) -> Result<Duration> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let mut command = make();
+        let start = Instant::now();
+        let output = command
+            .output()
+            .with_context(|| format!("running {command:?}"))?;
+        let elapsed = start.elapsed();
+        let code = output.status.code().unwrap_or(-1);
+        if !ok.contains(&code) {
+            bail!(
+                "{command:?} exited with {code}: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        times.push(elapsed);
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.3}", duration.as_secs_f64())
+}
+
+/// The non-pure corpus wheels, as (file name, path, size).
+fn platform_wheels() -> Result<Vec<(String, PathBuf, u64)>> {
+    let manifest = repo_root().join("tests/corpus/wheels.json");
+    let wheels: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest)?)?;
+    let mut out = Vec::new();
+    for wheel in wheels.as_array().context("wheels.json is a list")? {
+        let covers = wheel["covers"].as_array().cloned().unwrap_or_default();
+        if covers.iter().any(|c| c == "pure") {
+            continue;
+        }
+        let filename = wheel["filename"].as_str().context("filename")?.to_owned();
+        let path = repo_root().join(".cache/corpus").join(&filename);
+        let size = std::fs::metadata(&path)
+            .with_context(|| format!("{} not fetched", path.display()))?
+            .len();
+        out.push((filename, path, size));
+    }
+    Ok(out)
+}
+
+fn audit(options: &Options) -> Result<String> {
+    let wheelfix = wheelfix_binary();
+    let auditwheel = venv_tool("auditwheel")?;
+    let wheels = platform_wheels()?;
+    let mut rows = Vec::new();
+    for (name, path, size) in &wheels {
+        let ours = time_median(options.wheelfix_runs, &[0, 1], || {
+            let mut c = Command::new(&wheelfix);
+            c.args(["audit", "--format", "json"]).arg(path);
+            c
+        })?;
+        let theirs = time_median(options.peer_runs, &[0, 1], || {
+            let mut c = Command::new(&auditwheel);
+            c.args(["show", "--json"]).arg(path);
+            c
+        })?;
+        eprintln!(
+            "{name}: wheelfix {} s, auditwheel {} s",
+            seconds(ours),
+            seconds(theirs)
+        );
+        rows.push((name.clone(), *size, ours, theirs));
+    }
+    let mut ratios: Vec<f64> = rows
+        .iter()
+        .map(|(_, _, ours, theirs)| theirs.as_secs_f64() / ours.as_secs_f64())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let median_ratio = ratios[ratios.len() / 2];
+    let min_ratio = ratios[0];
+
+    // 40 wheels together, the largest among them, against auditwheel on the largest alone.
+    let mut by_size: Vec<&(String, PathBuf, u64)> = wheels.iter().collect();
+    by_size.sort_by_key(|(_, _, size)| std::cmp::Reverse(*size));
+    let batch: Vec<&Path> = by_size
+        .iter()
+        .take(40)
+        .map(|(_, p, _)| p.as_path())
+        .collect();
+    let largest = by_size.first().context("empty corpus")?;
+    let batch_time = time_median(3, &[0, 1], || {
+        let mut c = Command::new(&wheelfix);
+        c.args(["audit", "--format", "json"]).args(&batch);
+        c
+    })?;
+    let largest_time = rows
+        .iter()
+        .find(|(name, ..)| *name == largest.0)
+        .map(|(.., theirs)| *theirs)
+        .context("largest wheel timed")?;
+    let batch_bytes: u64 = by_size.iter().take(40).map(|(.., size)| size).sum();
+
+    let mut md = String::new();
+    md.push_str("## audit: `wheelfix audit` vs `auditwheel show`\n\n");
+    md.push_str(&format!(
+        "Median wall time per wheel: wheelfix over {} runs, auditwheel 6.8.1 over {} runs; ratio = auditwheel / wheelfix.\n\n",
+        options.wheelfix_runs, options.peer_runs
+    ));
+    md.push_str("| wheel | size (MB) | wheelfix (s) | auditwheel (s) | ratio |\n|---|---:|---:|---:|---:|\n");
+    for (name, size, ours, theirs) in &rows {
+        md.push_str(&format!(
+            "| {name} | {:.1} | {} | {} | {:.0}x |\n",
+            *size as f64 / 1e6,
+            seconds(*ours),
+            seconds(*theirs),
+            theirs.as_secs_f64() / ours.as_secs_f64()
+        ));
+    }
+    md.push_str(&format!(
+        "\n**Median ratio: {median_ratio:.0}x** (lowest: {min_ratio:.1}x) over {} wheels.\n\n",
+        rows.len()
+    ));
+    md.push_str(&format!(
+        "**Batch:** `wheelfix audit` on the 40 largest wheels together ({:.0} MB): {} s; `auditwheel show` on the largest alone ({}): {} s.\n",
+        batch_bytes as f64 / 1e6,
+        seconds(batch_time),
+        largest.0,
+        seconds(largest_time)
+    ));
+    Ok(md)
+}
+
+/// Wall time and peak RSS (KB) of one command, measured by GNU time.
+fn time_and_memory(command: Command) -> Result<(Duration, u64)> {
+    let stats = std::env::temp_dir().join(format!("wheelfix-bench-time-{}", std::process::id()));
+    let program = command.get_program().to_owned();
+    let args: Vec<std::ffi::OsString> = command.get_args().map(ToOwned::to_owned).collect();
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .arg("-f")
+        .arg("%e %M")
+        .arg("-o")
+        .arg(&stats)
+        .arg(program)
+        .args(args);
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => timed.env(key, value),
+            None => timed.env_remove(key),
+        };
+    }
+    let output = timed
+        .output()
+        .context("running /usr/bin/time (Debian package `time`)")?;
+    if !output.status.success() {
+        bail!(
+            "{timed:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let text = std::fs::read_to_string(&stats)?;
+    let _ = std::fs::remove_file(&stats);
+    let mut parts = text.split_whitespace();
+    let seconds: f64 = parts.next().context("time output")?.parse()?;
+    let kilobytes: u64 = parts.next().context("time output")?.parse()?;
+    Ok((Duration::from_secs_f64(seconds), kilobytes))
+}
+
+/// The largest uncompressed member of a wheel, in bytes.
+fn largest_member(path: &Path) -> Result<u64> {
+    let bytes = std::fs::read(path)?;
+    let archive = wheelfix_wheel::ZipArchive::parse(&bytes)?;
+    Ok(archive
+        .entries()
+        .iter()
+        .map(|e| e.uncompressed_size)
+        .max()
+        .unwrap_or(0))
+}
+
+fn repair(options: &Options) -> Result<String> {
+    let wheelfix = wheelfix_binary();
+    let auditwheel = venv_tool("auditwheel")?;
+    let venv_bin = auditwheel.parent().context("venv bin")?.to_path_buf();
+    let path_var = format!(
+        "{}:{}",
+        venv_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let root = repo_root();
+    // The wheels built from source by the repair tests, the example wheel, and the large one.
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(root.join(".cache/built-wheels")) {
+        let mut built: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "whl"))
+            .collect();
+        built.sort();
+        inputs.extend(built);
+    }
+    inputs.push(root.join(crate::example::EXAMPLE));
+    inputs.push(root.join(".cache/corpus/xgboost-2.1.4-py3-none-manylinux_2_28_x86_64.whl"));
+    let out = std::env::temp_dir().join(format!("wheelfix-bench-repair-{}", std::process::id()));
+    let mut md = String::from("## repair: `wheelfix repair` vs `auditwheel repair`\n\n");
+    md.push_str(&format!(
+        "Median wall time over {} runs each; peak RSS from GNU time (`%M`).\n\n",
+        options.peer_runs
+    ));
+    md.push_str("| wheel | size (MB) | largest member (MB) | wheelfix (s) | wheelfix RSS (MB) | auditwheel (s) | auditwheel RSS (MB) | ratio |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for input in &inputs {
+        let name = input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let size = std::fs::metadata(input)
+            .with_context(|| format!("{} missing", input.display()))?
+            .len();
+        let largest = largest_member(input)?;
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for _ in 0..options.peer_runs {
+            let _ = std::fs::remove_dir_all(&out);
+            let mut command = Command::new(&wheelfix);
+            command.args(["repair", "-w"]).arg(&out).arg(input);
+            ours.push(time_and_memory(command)?);
+            let _ = std::fs::remove_dir_all(&out);
+            let mut command = Command::new(&auditwheel);
+            command
+                .args(["repair", "-w"])
+                .arg(&out)
+                .arg(input)
+                .env("PATH", &path_var);
+            theirs.push(time_and_memory(command)?);
+        }
+        let median = |runs: &mut Vec<(Duration, u64)>| {
+            runs.sort();
+            runs[runs.len() / 2]
+        };
+        let (our_time, our_rss) = median(&mut ours);
+        let (their_time, their_rss) = median(&mut theirs);
+        eprintln!(
+            "{name}: wheelfix {} s, auditwheel {} s",
+            seconds(our_time),
+            seconds(their_time)
+        );
+        md.push_str(&format!(
+            "| {name} | {:.1} | {:.1} | {} | {:.0} | {} | {:.0} | {:.1}x |\n",
+            size as f64 / 1e6,
+            largest as f64 / 1e6,
+            seconds(our_time),
+            our_rss as f64 / 1024.0,
+            seconds(their_time),
+            their_rss as f64 / 1024.0,
+            their_time.as_secs_f64() / our_time.as_secs_f64()
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    md.push('\n');
+    Ok(md)
+}
