@@ -12,5 +12,6 @@
 mod audit;
 mod bad_input;
 mod differential;
+mod elf;
 mod support;
 mod zip64;

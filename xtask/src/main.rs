@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
 mod bench;
+mod bench_elf;
 mod corpus;
 mod example;
 mod fixtures;
@@ -31,6 +32,8 @@ commands:
   bench [--only=audit] [--runs=N]
                                  wheelfix against auditwheel (and the other peers) side by
                                  side on the corpus; prints Markdown for BENCHMARKS.md
+  bench-elf                      time and size of `wheelfix elf edit` against patchelf 0.19.3
+                                 on ~500 real libraries (Markdown report for BENCHMARKS.md)
   help                           this text
 ";
 
@@ -47,6 +50,7 @@ fn main() -> Result<()> {
         "example-wheel" => example::run(rest),
         "test" => test::run(rest),
         "update-policies" => policies::run(rest),
+        "bench-elf" => bench_elf::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
