@@ -30,6 +30,7 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "gcc-riscv64-linux-gnu",
     "musl-tools",
     "lld",
+    "libgomp1",
     "llvm",
     "dpkg-dev",
     "fakeroot",
