@@ -12,4 +12,5 @@
 mod audit;
 mod bad_input;
 mod differential;
+mod distro;
 mod support;
