@@ -13,4 +13,5 @@ mod audit;
 mod bad_input;
 mod differential;
 mod distro;
+mod distro_e2e;
 mod support;
