@@ -665,8 +665,19 @@ fn unowned_library_error_vendor_ignore_and_exclude() {
         )
     );
     assert!(files_in(&out).is_empty());
-    // --exclude: provided by another wheel; recorded as ignored.
-    let excluded = repaired(&input, &out, &["--exclude", "libfoo.so.1"]);
+    // --exclude: provided by another wheel; recorded as ignored. It takes exact sonames.
+    let output = repair(
+        &input,
+        &out,
+        &["--exclude", "libfoo.so.1", "--exclude", "libbar*"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--exclude `libbar*` matched no library"),
+        "{}",
+        stderr(&output)
+    );
+    let excluded = PathBuf::from(stdout(&output).trim());
     let excluded_sidecar = sidecar(&excluded, "bzext-1.0.dist-info");
     assert_eq!(
         excluded_sidecar["ignored"],

@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use wheelfix_distro::{
     DebianBackend, DependencySet, DistroAnalysis, DistroBackend, DistroConfig, DistroError,
-    LibpythonPolicy, MissingInfoPolicy, NotFoundPolicy, SIDECAR_NAME, Sidecar, UnownedPolicy,
-    VersionPolicy, WheelElf, analyze_with, is_scannable, merge_dependencies,
+    IgnoreReason, LibpythonPolicy, MissingInfoPolicy, NotFoundPolicy, SIDECAR_NAME, Sidecar,
+    UnownedPolicy, VersionPolicy, WheelElf, analyze_with, is_scannable, merge_dependencies,
 };
 use wheelfix_elf::ElfFacts;
 use wheelfix_repair::{Graft, MemberEdit, MetadataEdits, RepairPlan, WriteOptions};
@@ -311,6 +311,22 @@ pub(crate) fn repair(args: &RepairArgs) -> Result<ExitStatus> {
             }
         }
     }
+    let options = &args.distro_options;
+    let targets: BTreeSet<&str> = prepared
+        .iter()
+        .filter_map(|item| match &item.work {
+            Work::Repair(planned) => Some(planned.analysis.target.arch.as_str()),
+            Work::Pure => None,
+        })
+        .collect();
+    if targets.len() > 1 && (options.substvars.is_some() || options.print_depends) {
+        let list: Vec<&str> = targets.into_iter().collect();
+        note(&format!(
+            "cannot merge the dependencies of wheels for different architectures ({}) into one Depends line",
+            list.join(", ")
+        ));
+        status = status.max(ExitStatus::Failure);
+    }
     if status != ExitStatus::Success {
         if !prepared.is_empty() {
             note("nothing was written: every wheel must be repairable for --distro to write any");
@@ -335,7 +351,6 @@ pub(crate) fn repair(args: &RepairArgs) -> Result<ExitStatus> {
             }
         }
     }
-    let options = &args.distro_options;
     let stdout = std::io::stdout();
     if !options.print_depends {
         for path in &written {
@@ -397,6 +412,17 @@ fn prepare(path: &Path, args: &RepairArgs, backends: &mut Backends) -> Result<Wo
     let analysis = backends.analyze(&elves, &config)?;
     for warning in &analysis.warnings {
         note(&format!("warning: {name}: {warning}"));
+    }
+    for soname in &config.exclude {
+        let used = analysis
+            .ignored
+            .iter()
+            .any(|link| link.reason == IgnoreReason::Excluded && link.soname == *soname);
+        if !used {
+            note(&format!(
+                "warning: {name}: --exclude `{soname}` matched no library (with --distro it takes exact sonames, e.g. `libarrow.so.1800`)"
+            ));
+        }
     }
 
     let (tags, retag_note) = linux_tags(&wheel, &elves);
