@@ -770,6 +770,95 @@ fn unowned_library_error_vendor_ignore_and_exclude() {
 }
 
 #[test]
+fn vendoring_a_chain_of_unowned_libraries() {
+    if !host_has(&["libbz2.so.1.0"]) {
+        return;
+    }
+    let temp = TempDir::new("distro-chain");
+    let input = bz_wheel().build(temp.path());
+    let on_host = repaired(
+        &input,
+        &temp.path().join("host"),
+        &["--exclude", "libfoo.so.1"],
+    );
+    // In /usr/local/lib, owned by no package: libfoo.so.1 (a copy of the extension needing
+    // libbar.so.1 instead of libfoo.so.1) and libbar.so.1 (the fixture's libfoo).
+    let root = temp.path().join("root");
+    fake_root(&root, &[&sidecar(&on_host, "bzext-1.0.dist-info")]);
+    let local = root.join("usr/local/lib");
+    std::fs::create_dir_all(&local).unwrap();
+    let edit = wheelfix_elf::edit::ElfEdit {
+        replace_needed: vec![("libfoo.so.1".into(), "libbar.so.1".into())],
+        set_soname: Some("libfoo.so.1".into()),
+        ..Default::default()
+    };
+    let libfoo =
+        wheelfix_elf::edit::apply(&crate::support::fixture("distro-bz2-unowned", BZEXT), &edit)
+            .unwrap();
+    std::fs::write(local.join("libfoo.so.1"), libfoo).unwrap();
+    std::fs::write(
+        local.join("libbar.so.1"),
+        crate::support::fixture("distro-bz2-unowned", "libfoo.so.1"),
+    )
+    .unwrap();
+
+    let vendored = repaired(
+        &input,
+        &temp.path().join("vendor"),
+        &["--root", path_str(&root), "--unowned", "vendor"],
+    );
+    let names = member_names(&vendored);
+    let graft = |stem: &str| -> String {
+        names
+            .iter()
+            .find(|n| n.starts_with(&format!("bzext.libs/{stem}-")))
+            .unwrap_or_else(|| panic!("no {stem} graft in {names:?}"))
+            .clone()
+    };
+    let (foo, bar) = (graft("libfoo"), graft("libbar"));
+    let base = |path: &str| path.trim_start_matches("bzext.libs/").to_owned();
+    let needed = |path: &str| -> Vec<String> {
+        ElfFacts::parse(&member(&vendored, path))
+            .unwrap()
+            .needed
+            .iter()
+            .map(|n| n.to_string())
+            .collect()
+    };
+    assert_eq!(
+        needed(BZEXT_MEMBER),
+        ["libbz2.so.1.0", &base(&foo), "libc.so.6"]
+    );
+    assert_eq!(needed(&foo), ["libbz2.so.1.0", &base(&bar), "libc.so.6"]);
+    let foo_facts = ElfFacts::parse(&member(&vendored, &foo)).unwrap();
+    assert_eq!(
+        foo_facts.rpath.map(|r| r.to_string()).as_deref(),
+        Some("$ORIGIN")
+    );
+    let written = sidecar(&vendored, "bzext-1.0.dist-info");
+    let statuses: Vec<(&str, &str)> = written["libraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["status"] == "unowned-vendored")
+        .map(|l| (l["soname"].as_str().unwrap(), l["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("libbar.so.1", "/usr/local/lib/libbar.so.1"),
+            ("libfoo.so.1", "/usr/local/lib/libfoo.so.1")
+        ]
+    );
+    // The vendored copy of the extension needs libbz2 and libc too: same Depends as before.
+    assert_eq!(
+        written["depends"],
+        sidecar(&on_host, "bzext-1.0.dist-info")["depends"]
+    );
+    check_record_and_audit(&vendored);
+}
+
+#[test]
 fn owned_library_without_information() {
     if !host_has(&["libpq.so.5"]) {
         return;
