@@ -425,7 +425,11 @@ fn prepare(path: &Path, args: &RepairArgs, backends: &mut Backends) -> Result<Wo
         }
     }
 
-    let (tags, retag_note) = linux_tags(&wheel, &elves);
+    let (tags, retag_note) = if args.no_update_tags {
+        (wheel.filename.platform_tags().to_vec(), None)
+    } else {
+        linux_tags(&wheel, &elves)
+    };
     if let Some(text) = retag_note {
         note(&format!("{name}: {text}"));
     }
