@@ -12,6 +12,8 @@
 mod audit;
 mod bad_input;
 mod differential;
+mod distro;
+mod distro_e2e;
 mod elf;
 mod support;
 mod zip64;

@@ -2,6 +2,8 @@
 //! errors that abort the whole command are returned as `anyhow::Error` and become exit 2.
 
 pub(crate) mod audit;
+mod deps;
+mod distro;
 pub(crate) mod elf;
 mod lddtree;
 mod repair;
@@ -48,6 +50,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(args) => audit::run(&args).map(ExitCode::from),
         Command::Lddtree(args) => lddtree::run(&args).map(ExitCode::from),
         Command::Repair(args) => repair::run(&args).map(ExitCode::from),
+        Command::Deps(args) => deps::run(&args).map(ExitCode::from),
         Command::Elf(args) => elf::run(&args),
     }
 }
