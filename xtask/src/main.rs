@@ -8,6 +8,7 @@
 
 mod bench;
 mod bench_elf;
+mod built_wheels;
 mod corpus;
 mod example;
 mod fixtures;
@@ -27,7 +28,11 @@ commands:
                                  testdata/MANIFEST (--check: verify sources against MANIFEST)
   update-policies [--version=V]  refresh policies/data from the newest (or given) auditwheel
                                  release on PyPI, validated, then `git diff` shows the update
-  test                           install what the test suite needs (apt, pip) and run it all
+  built-wheels [--only NAME...] [--force]
+                                 build the linux_x86_64 wheels of tests/built-wheels/recipes.json
+                                 from source into .cache/built-wheels/ (cached by inputs)
+  test                           install what the test suite needs (apt, pip, built wheels)
+                                 and run it all
   example-wheel                  rebuild the example wheel README.md audits
   bench [--only=audit] [--runs=N]
                                  wheelfix against auditwheel (and the other peers) side by
@@ -47,6 +52,7 @@ fn main() -> Result<()> {
         "corpus" => corpus::run(rest),
         "fixtures" => fixtures::run(rest),
         "bench" => bench::run(rest),
+        "built-wheels" => built_wheels::run(rest),
         "example-wheel" => example::run(rest),
         "test" => test::run(rest),
         "update-policies" => policies::run(rest),
