@@ -15,5 +15,6 @@ mod differential;
 mod distro;
 mod distro_e2e;
 mod elf;
+mod repair_e2e;
 mod support;
 mod zip64;

@@ -4,6 +4,7 @@
 
 #![allow(dead_code, clippy::disallowed_methods)]
 
+pub mod built;
 pub mod corpus;
 
 use std::path::{Path, PathBuf};
