@@ -26,6 +26,7 @@ use wheelfix_tags::WheelFilename;
 use wheelfix_wheel::Wheel;
 
 use crate::support::built::{BuiltWheel, built_wheel, recipe_names};
+use crate::support::readelf::readelf;
 use crate::support::{TempDir, oracle, oracles_required, skip_or_fail, venv, wheelfix};
 
 /// One wheel of `recipes.json` and what to do with it once it is installed.
@@ -212,8 +213,9 @@ fn check(name: &str) {
     if let Some(check_input) = case.check_input {
         check_input(&built.path);
     }
+    let libs_dir = format!("{}.libs/", wheel_name(&built.path));
 
-    // 1. Repair.
+    // 1. Repair: the grafts noted are the members of `<name>.libs/`, named after their sonames.
     let out1 = temp.path().join("repaired");
     let output = timings.time("wheelfix repair", || {
         wheelfix(&["repair", "-w", s(&out1), s(&built.path)])
@@ -228,10 +230,12 @@ fn check(name: &str) {
             "{soname} not grafted: {grafted:?}"
         );
     }
-    let libs_dir = format!("{}.libs/", wheel_name(&built.path));
-    let members: BTreeSet<String> = libs_members(&repaired, &libs_dir);
     let noted: BTreeSet<String> = grafts.iter().map(|g| g.member.clone()).collect();
-    assert_eq!(members, noted, "the .libs members are the grafts noted");
+    assert_eq!(
+        libs_members(&repaired, &libs_dir),
+        noted,
+        "the .libs members are the grafts noted"
+    );
     for graft in &grafts {
         let file = graft.member.rsplit('/').next().unwrap();
         assert_eq!(
@@ -240,6 +244,7 @@ fn check(name: &str) {
             "grafted file named after its soname"
         );
     }
+    timings.time("readelf every ELF", || check_dynamic(&repaired, &libs_dir));
 
     // 2. The result passes its own audit.
     let audit = timings.time("wheelfix audit", || wheelfix(&["audit", s(&repaired)]));
@@ -259,7 +264,30 @@ fn check(name: &str) {
         repaired.display()
     );
 
-    // 4. Installed in a fresh venv, it works with the original libraries hidden.
+    // The same with --strip (in-process, after patching): audited, idempotent.
+    let out3 = temp.path().join("stripped");
+    let output = timings.time("wheelfix repair --strip", || {
+        wheelfix(&["repair", "--strip", "-w", s(&out3), s(&built.path)])
+    });
+    assert_success("wheelfix repair --strip", &output);
+    let stripped = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    assert_eq!(stripped.file_name(), repaired.file_name());
+    check_dynamic(&stripped, &libs_dir);
+    assert_success(
+        "wheelfix audit of the stripped wheel",
+        &wheelfix(&["audit", s(&stripped)]),
+    );
+    let out4 = temp.path().join("stripped-again");
+    let again = wheelfix(&["repair", "--strip", "-w", s(&out4), s(&stripped)]);
+    assert_success("second wheelfix repair --strip", &again);
+    assert!(
+        std::fs::read(out4.join(stripped.file_name().unwrap())).unwrap()
+            == std::fs::read(&stripped).unwrap(),
+        "repairing the stripped wheel again is not byte-identical"
+    );
+
+    // 4. Installed in a fresh venv, it works with the original libraries hidden; so does the
+    // stripped one; the unrepaired wheel does not.
     if namespaces_work() {
         let hidden: Vec<PathBuf> = grafts
             .iter()
@@ -272,47 +300,19 @@ fn check(name: &str) {
             .collect();
         let probe = temp.path().join("probe.py");
         std::fs::write(&probe, PROBE).unwrap();
-        let venv_repaired = timings.time("venv + pip install (repaired)", || {
-            install(&built, &repaired, &temp.path().join("venv-repaired"))
-        });
-        let run = timings.time("run with originals hidden", || {
-            run_hidden(&venv_repaired, &probe, &hidden, case.script)
-        });
-        assert_success(
-            "the repaired wheel with the original libraries hidden",
-            &run,
-        );
-        let report: serde_json::Value = serde_json::from_str(
-            String::from_utf8_lossy(&run.stdout)
-                .lines()
-                .last()
-                .unwrap_or(""),
-        )
-        .unwrap_or_else(|e| panic!("probe output is not JSON ({e}): {}", show(&run)));
-        let maps: BTreeSet<PathBuf> = report["maps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| PathBuf::from(m.as_str().unwrap()))
-            .collect();
-        let platlib = std::fs::canonicalize(report["platlib"].as_str().unwrap()).unwrap();
-        for graft in &grafts {
-            let vendored = platlib.join(&graft.member);
-            assert!(
-                maps.contains(&vendored),
-                "{} is not mapped from {}; mapped: {maps:#?}",
-                graft.soname,
-                vendored.display()
+        for (label, wheel) in [("repaired", &repaired), ("stripped", &stripped)] {
+            let venv = timings.time(&format!("venv + pip install ({label})"), || {
+                install(&built, wheel, &temp.path().join(format!("venv-{label}")))
+            });
+            let run = timings.time(&format!("run with originals hidden ({label})"), || {
+                run_hidden(&venv, &probe, &hidden, case.script)
+            });
+            let result = check_run(label, &run, &grafts, &hidden);
+            eprintln!(
+                "e2e {name} ({label}): {result} ({} grafts loaded from {libs_dir})",
+                grafts.len()
             );
         }
-        for original in &hidden {
-            assert!(!maps.contains(original), "{} is mapped", original.display());
-        }
-        eprintln!(
-            "e2e {name}: {} ({} grafts loaded from {libs_dir})",
-            report["result"].as_str().unwrap_or("?"),
-            grafts.len()
-        );
 
         // The negative control: the unrepaired wheel cannot load in the same namespace.
         let venv_original = timings.time("venv + pip install (original)", || {
@@ -329,7 +329,9 @@ fn check(name: &str) {
         );
     }
 
-    // 5. auditwheel repair on the same input: same tags, same grafted libraries.
+    // 5. auditwheel: `repair` on the same input writes the same tags and grafts the same
+    // libraries; `show` on wheelfix's output agrees it meets its tag with nothing external;
+    // wheelfix re-repairing auditwheel's output grafts nothing and keeps its name.
     if let Some(auditwheel) = oracle("auditwheel") {
         let aw_dir = temp.path().join("auditwheel");
         let output = timings.time("auditwheel repair", || {
@@ -337,18 +339,9 @@ fn check(name: &str) {
         });
         assert_success("auditwheel repair", &output);
         let aw_wheel = single_wheel(&aw_dir);
-        let tags = |path: &Path| -> Vec<String> {
-            let name = path.file_name().unwrap().to_string_lossy();
-            let filename: WheelFilename = name.parse().unwrap();
-            filename
-                .platform_tags()
-                .iter()
-                .map(ToString::to_string)
-                .collect()
-        };
         assert_eq!(
-            tags(&repaired),
-            tags(&aw_wheel),
+            platform_tags(&repaired),
+            platform_tags(&aw_wheel),
             "platform tags: wheelfix vs auditwheel"
         );
         // auditwheel names a graft after its source's real file name, wheelfix after its
@@ -369,9 +362,51 @@ fn check(name: &str) {
             wf_sonames, aw_sonames,
             "grafted libraries: wheelfix vs auditwheel"
         );
+
+        let shown = timings.time("auditwheel show (wheelfix's output)", || {
+            Command::new(&auditwheel)
+                .args(["show", "--json"])
+                .arg(&repaired)
+                .env_remove("LD_LIBRARY_PATH")
+                .output()
+                .unwrap()
+        });
+        assert_success("auditwheel show", &shown);
+        let report: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+        let overall = report["overall_tag"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            platform_tags(&repaired).contains(&overall),
+            "auditwheel show says {overall} for {}",
+            repaired.display()
+        );
+        assert_eq!(
+            report["external_libs"],
+            serde_json::json!({}),
+            "auditwheel show finds external libraries in wheelfix's output"
+        );
+
+        let out5 = temp.path().join("over-auditwheel");
+        let over = timings.time("wheelfix repair (auditwheel's output)", || {
+            wheelfix(&["repair", "-w", s(&out5), s(&aw_wheel)])
+        });
+        assert_success("wheelfix repair of auditwheel's output", &over);
+        assert!(
+            parse_grafts(&String::from_utf8_lossy(&over.stderr)).is_empty(),
+            "re-grafted libraries auditwheel had vendored: {}",
+            show(&over)
+        );
+        let over_path = PathBuf::from(String::from_utf8_lossy(&over.stdout).trim());
+        assert_eq!(over_path.file_name(), aw_wheel.file_name());
+        assert_eq!(
+            libs_members(&over_path, &libs_dir),
+            libs_members(&aw_wheel, &libs_dir)
+        );
         eprintln!(
-            "e2e {name}: auditwheel agrees: {} with {} grafts",
-            tags(&repaired).join("."),
+            "e2e {name}: auditwheel agrees: {} with {} grafts; show on wheelfix's output: {overall}",
+            platform_tags(&repaired).join("."),
             aw_sonames.len()
         );
     }
@@ -386,6 +421,105 @@ fn check(name: &str) {
         .map(|(step, secs)| format!("{step} {secs:.2} s"))
         .collect();
     eprintln!("e2e {name} times: build {build}; {}", steps.join("; "));
+}
+
+/// The probe's report of one run: it succeeded, every graft was mapped from `<platlib>/<name>.libs/`
+/// and no hidden original was mapped. Returns the case's `result`.
+fn check_run(label: &str, run: &Output, grafts: &[Graft], hidden: &[PathBuf]) -> String {
+    assert_success(
+        &format!("the {label} wheel with the original libraries hidden"),
+        run,
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        String::from_utf8_lossy(&run.stdout)
+            .lines()
+            .last()
+            .unwrap_or(""),
+    )
+    .unwrap_or_else(|e| panic!("probe output is not JSON ({e}): {}", show(run)));
+    let maps: BTreeSet<PathBuf> = report["maps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| PathBuf::from(m.as_str().unwrap()))
+        .collect();
+    let platlib = std::fs::canonicalize(report["platlib"].as_str().unwrap()).unwrap();
+    for graft in grafts {
+        let vendored = platlib.join(&graft.member);
+        assert!(
+            maps.contains(&vendored),
+            "{label}: {} is not mapped from {}; mapped: {maps:#?}",
+            graft.soname,
+            vendored.display()
+        );
+    }
+    for original in hidden {
+        assert!(
+            !maps.contains(original),
+            "{label}: {} is mapped",
+            original.display()
+        );
+    }
+    report["result"].as_str().unwrap_or("?").to_owned()
+}
+
+/// readelf on every ELF file of a repaired wheel: each `.gnu.version_r` file name is a
+/// DT_NEEDED entry; a file that needs a graft has no DT_RUNPATH and a DT_RPATH of `$ORIGIN`
+/// entries only, ending at `<name>.libs`; a grafted library has its file name as SONAME and
+/// DT_RPATH `$ORIGIN` exactly when it needs another graft.
+fn check_dynamic(wheel_path: &Path, libs_dir: &str) {
+    let bytes = std::fs::read(wheel_path).unwrap();
+    let name = wheel_path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let wheel = Wheel::open(&name, &bytes).unwrap();
+    let grafted: BTreeSet<String> = libs_members(wheel_path, libs_dir)
+        .iter()
+        .map(|m| m.rsplit('/').next().unwrap().to_owned())
+        .collect();
+    for member in wheel.elf_members().unwrap() {
+        let Some(dynamic) = readelf(&wheel.read(member).unwrap()) else {
+            return;
+        };
+        assert!(
+            dynamic.verneed_matches_needed(),
+            "{}: .gnu.version_r names a file that is not DT_NEEDED: {dynamic:?}",
+            member.path
+        );
+        let needs_graft = dynamic.needed.iter().any(|n| grafted.contains(n));
+        if needs_graft {
+            // Found through DT_RPATH (which, unlike DT_RUNPATH, also serves the grafts' own
+            // needs); an old run path pointing outside the wheel is gone.
+            assert_eq!(dynamic.runpath, None, "{}", member.path);
+        }
+        if member.path.starts_with(libs_dir) {
+            let file = member.path.rsplit('/').next().unwrap();
+            assert_eq!(dynamic.soname.as_deref(), Some(file), "{}", member.path);
+            let expected = needs_graft.then(|| "$ORIGIN".to_owned());
+            assert_eq!(dynamic.rpath, expected, "{}", member.path);
+            assert_eq!(dynamic.runpath, None, "{}", member.path);
+        } else if needs_graft {
+            let rpath = dynamic.rpath.unwrap_or_default();
+            let entry = libs_dir.trim_end_matches('/');
+            assert!(
+                rpath.starts_with("$ORIGIN") && rpath.ends_with(entry) && !rpath.contains(":/"),
+                "{}: DT_RPATH {rpath}",
+                member.path
+            );
+        }
+    }
+}
+
+fn platform_tags(path: &Path) -> Vec<String> {
+    let name = path.file_name().unwrap().to_string_lossy();
+    let filename: WheelFilename = name.parse().unwrap();
+    filename
+        .platform_tags()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// Imports the case's module and reports what the process mapped. argv: the hidden files

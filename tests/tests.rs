@@ -15,6 +15,7 @@ mod differential;
 mod distro;
 mod distro_e2e;
 mod elf;
+mod repair;
 mod repair_e2e;
 mod support;
 mod zip64;

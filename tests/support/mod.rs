@@ -6,6 +6,7 @@
 
 pub mod built;
 pub mod corpus;
+pub mod readelf;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
