@@ -671,3 +671,106 @@ fn pure_wheel_is_copied_verbatim() {
     ");
     assert!(std::fs::read(repaired.path.unwrap()).unwrap() == std::fs::read(&wheel).unwrap());
 }
+
+#[test]
+fn a_library_inside_the_wheel_that_needs_a_system_library_is_patched() {
+    // auditwheel#598: `rpathdemo.libs/libmid.so.1` ships in the wheel, its `libleaf.so.1` comes
+    // from the sysroot. libmid itself must be patched to find the graft.
+    let temp = TempDir::new("repair-inner");
+    let root = sysroot(
+        temp.path(),
+        &[("libleaf.so.1", "rpath", "rpathdemo.libs/libleaf.so.1")],
+    );
+    let wheel = TestWheel::new("rpathdemo", "1.0", LINUX)
+        .elf(
+            &format!("rpathdemo/rpath.{X86}"),
+            "rpath",
+            &format!("rpathdemo/rpath.{X86}"),
+        )
+        .elf(
+            "rpathdemo.libs/libmid.so.1",
+            "rpath",
+            "rpathdemo.libs/libmid.so.1",
+        )
+        .build(temp.path());
+    let path = repair(temp.path(), &wheel, &root, &[], &[]).path.unwrap();
+    let all = members(&path);
+    let leaf = grafted_member(&all, "rpathdemo.libs", "libleaf.so.1");
+    let leaf_name = leaf.rsplit('/').next().unwrap();
+    if let Some(mid) = readelf(&member(&path, "rpathdemo.libs/libmid.so.1")) {
+        assert_eq!(mid.needed, [leaf_name, "libc.so.6"]);
+        // Not a graft: it keeps its SONAME.
+        assert_eq!(mid.soname.as_deref(), Some("libmid.so.1"));
+        assert_eq!(mid.rpath.as_deref(), Some("$ORIGIN/../rpathdemo.libs"));
+        assert!(mid.verneed_matches_needed());
+    }
+    let unpacked = temp.path().join("unpacked");
+    unpack(&path, &unpacked);
+    if let Some(resolved) = loader_resolves(&unpacked.join(format!("rpathdemo/rpath.{X86}"))) {
+        let (_, found) = resolved.iter().find(|(n, _)| n == leaf_name).unwrap();
+        assert_eq!(
+            std::fs::canonicalize(found).unwrap(),
+            std::fs::canonicalize(unpacked.join(&leaf)).unwrap()
+        );
+    }
+}
+
+#[test]
+fn an_elf_script_that_needs_a_graft_moves_to_platlib_behind_a_shim() {
+    // As auditwheel: `<name>.data/scripts/` has no fixed place relative to `<name>.libs/`, so
+    // the ELF file moves to `<name>.scripts/` and a Python shim execs it.
+    let temp = TempDir::new("repair-scripts");
+    let root = sysroot(
+        temp.path(),
+        &[("libdemo.so.1", "origin", "demo.libs/libdemo.so.1")],
+    );
+    let wheel = TestWheel::new("demo", "1.0", LINUX)
+        .file("demo/__init__.py", "")
+        .executable(
+            "demo-1.0.data/scripts/tool",
+            fixture("origin", &format!("demo/ext.{X86}")),
+        )
+        .build(temp.path());
+    let path = repair(temp.path(), &wheel, &root, &[], &[]).path.unwrap();
+    let archive_bytes = std::fs::read(&path).unwrap();
+    let archive = ZipArchive::parse(&archive_bytes).unwrap();
+    let listing: Vec<String> = archive
+        .entries()
+        .iter()
+        .map(|e| format!("{:o} {}", e.unix_mode().unwrap_or(0) & 0o777, e.name))
+        .collect();
+    insta::assert_snapshot!(listing.join("\n"), @r"
+    755 demo-1.0.data/scripts/tool
+    755 demo.libs/libdemo-291c0798.so.1
+    755 demo.scripts/tool
+    644 demo/__init__.py
+    644 demo-1.0.dist-info/METADATA
+    644 demo-1.0.dist-info/WHEEL
+    644 demo-1.0.dist-info/RECORD
+    ");
+    let shim = String::from_utf8(member(&path, "demo-1.0.data/scripts/tool")).unwrap();
+    insta::assert_snapshot!(shim, @r#"
+    #!python
+    import os
+    import sys
+    import sysconfig
+
+
+    if __name__ == "__main__":
+        os.execv(
+            os.path.join(sysconfig.get_path("platlib"), "demo.scripts/tool"),
+            sys.argv,
+        )
+    "#);
+    if let Some(tool) = readelf(&member(&path, "demo.scripts/tool")) {
+        assert_eq!(tool.needed, ["libdemo-291c0798.so.1", "libc.so.6"]);
+        assert_eq!(tool.rpath.as_deref(), Some("$ORIGIN/../demo.libs"));
+    }
+    // Idempotent: the shim is not an ELF file and the moved file finds its graft.
+    let again = temp.path().join("again");
+    std::fs::create_dir_all(&again).unwrap();
+    let copy = again.join(file_name(&path));
+    std::fs::rename(&path, &copy).unwrap();
+    let second = repair(temp.path(), &copy, &root, &[], &[]).path.unwrap();
+    assert!(std::fs::read(second).unwrap() == std::fs::read(&copy).unwrap());
+}

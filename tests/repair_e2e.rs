@@ -3,14 +3,18 @@
 //! psycopg2 (libpq), cffi (libffi), lxml (libxml2, libxslt), a C extension calling zlib and
 //! OpenSSL, and a PyO3 extension linked by rust-lld calling libbz2.
 //!
-//! For each wheel: repair it; audit the result (exit 0); repair the repaired wheel again (the
-//! output is byte-identical); install it into a fresh venv and run real calls into the grafted
-//! libraries inside a private mount namespace where `/dev/null` is bind-mounted over every
-//! original library file that was grafted, asserting from `/proc/self/maps` that each library
-//! came from `<name>.libs/`. A negative control runs the same calls on the *unrepaired* wheel,
-//! which must fail to load in that namespace, so the hiding is known to bite. Finally
-//! `auditwheel repair` (6.8.1 with patchelf 0.19.3) runs on the same input: the platform tags
-//! and the set of grafted libraries (by original soname) must be the same.
+//! For each wheel: repair it; check every ELF file with readelf and RECORD with Python's
+//! zipfile; audit the result (exit 0); repair the repaired wheel again (the output is
+//! byte-identical); the same with `--strip`. Install each into a fresh venv and run real calls
+//! into the grafted libraries inside a private mount namespace where `/dev/null` is
+//! bind-mounted over every original library file that was grafted, asserting from
+//! `/proc/self/maps` that each library came from `<name>.libs/` and that every other system
+//! library mapped is whitelisted by the wheel's tag. A negative control runs the same calls on
+//! the *unrepaired* wheel, which must fail to load in that namespace, so the hiding is known to
+//! bite. Finally auditwheel 6.8.1 (with patchelf 0.19.3): `auditwheel repair` on the same input
+//! writes the same platform tags and grafts the same libraries (by original soname);
+//! `auditwheel show` on wheelfix's output finds its tag met and nothing external; and wheelfix
+//! re-repairing auditwheel's output grafts nothing.
 //!
 //! Each case prints the time of every step on stderr (`cargo test repair_e2e -- --nocapture`).
 //! Not here: building the wheels (xtask), repair tests on committed fixtures (`repair.rs`).
@@ -22,7 +26,9 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use object::{Object, ObjectSection};
-use wheelfix_tags::WheelFilename;
+use wheelfix_elf::ElfFacts;
+use wheelfix_policies::PolicySet;
+use wheelfix_tags::{Arch, Libc, PlatformTag, WheelFilename};
 use wheelfix_wheel::Wheel;
 
 use crate::support::built::{BuiltWheel, built_wheel, recipe_names};
@@ -245,6 +251,7 @@ fn check(name: &str) {
         );
     }
     timings.time("readelf every ELF", || check_dynamic(&repaired, &libs_dir));
+    check_record(&built.python, &repaired);
 
     // 2. The result passes its own audit.
     let audit = timings.time("wheelfix audit", || wheelfix(&["audit", s(&repaired)]));
@@ -273,6 +280,7 @@ fn check(name: &str) {
     let stripped = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
     assert_eq!(stripped.file_name(), repaired.file_name());
     check_dynamic(&stripped, &libs_dir);
+    check_record(&built.python, &stripped);
     assert_success(
         "wheelfix audit of the stripped wheel",
         &wheelfix(&["audit", s(&stripped)]),
@@ -307,7 +315,7 @@ fn check(name: &str) {
             let run = timings.time(&format!("run with originals hidden ({label})"), || {
                 run_hidden(&venv, &probe, &hidden, case.script)
             });
-            let result = check_run(label, &run, &grafts, &hidden);
+            let result = check_run(label, &run, &grafts, &hidden, &platform_tags(wheel)[0]);
             eprintln!(
                 "e2e {name} ({label}): {result} ({} grafts loaded from {libs_dir})",
                 grafts.len()
@@ -423,9 +431,10 @@ fn check(name: &str) {
     eprintln!("e2e {name} times: build {build}; {}", steps.join("; "));
 }
 
-/// The probe's report of one run: it succeeded, every graft was mapped from `<platlib>/<name>.libs/`
-/// and no hidden original was mapped. Returns the case's `result`.
-fn check_run(label: &str, run: &Output, grafts: &[Graft], hidden: &[PathBuf]) -> String {
+/// The probe's report of one run: it succeeded, every graft was mapped from
+/// `<platlib>/<name>.libs/`, no hidden original was mapped, and every other system library
+/// mapped is whitelisted by `tag`. Returns the case's `result`.
+fn check_run(label: &str, run: &Output, grafts: &[Graft], hidden: &[PathBuf], tag: &str) -> String {
     assert_success(
         &format!("the {label} wheel with the original libraries hidden"),
         run,
@@ -460,6 +469,40 @@ fn check_run(label: &str, run: &Output, grafts: &[Graft], hidden: &[PathBuf]) ->
             original.display()
         );
     }
+    // Every other shared library the process mapped from the system is one the wheel's tag
+    // lets it assume (the interpreter's own files are outside /usr and /lib).
+    let tag: PlatformTag = tag.parse().unwrap();
+    let policy = PolicySet::embedded(Libc::Glibc)
+        .unwrap()
+        .by_tag(&tag)
+        .unwrap();
+    let mut system = 0;
+    for path in &maps {
+        if !(path.starts_with("/usr") || path.starts_with("/lib")) {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        if !bytes.starts_with(b"\x7fELF") {
+            continue;
+        }
+        let facts = ElfFacts::parse(&bytes).unwrap();
+        let soname = facts
+            .soname
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| path.file_name().unwrap().to_string_lossy().into_owned());
+        assert!(
+            policy.whitelists(&soname, Arch::X86_64) || soname.starts_with("ld-linux"),
+            "{label}: the process mapped {} ({soname}), which {tag} does not whitelist",
+            path.display()
+        );
+        system += 1;
+    }
+    assert!(
+        system > 0,
+        "{label}: no system library mapped (not even libc): {maps:#?}"
+    );
     report["result"].as_str().unwrap_or("?").to_owned()
 }
 
@@ -510,6 +553,34 @@ fn check_dynamic(wheel_path: &Path, libs_dir: &str) {
             );
         }
     }
+}
+
+/// Python's zipfile and hashlib, independently of wheelfix: RECORD lists every member once
+/// (itself without a hash) with its sha256 and size.
+fn check_record(python: &Path, wheel: &Path) {
+    const SCRIPT: &str = r#"
+import base64, csv, hashlib, io, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    names = [n for n in z.namelist() if not n.endswith("/")]
+    record = next(n for n in names if n.endswith(".dist-info/RECORD"))
+    rows = list(csv.reader(io.TextIOWrapper(z.open(record), encoding="utf-8")))
+    listed = [r[0] for r in rows]
+    assert sorted(listed) == sorted(names), (set(listed) ^ set(names))
+    for path, digest, size in rows:
+        if path == record:
+            assert (digest, size) == ("", ""), (path, digest, size)
+            continue
+        data = z.read(path)
+        want = "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        assert (digest, size) == (want, str(len(data))), (path, digest, size, want, len(data))
+print(len(rows))
+"#;
+    let output = Command::new(python)
+        .args(["-c", SCRIPT])
+        .arg(wheel)
+        .output()
+        .unwrap();
+    assert_success(&format!("RECORD of {}", wheel.display()), &output);
 }
 
 fn platform_tags(path: &Path) -> Vec<String> {
