@@ -774,3 +774,48 @@ fn an_elf_script_that_needs_a_graft_moves_to_platlib_behind_a_shim() {
     let second = repair(temp.path(), &copy, &root, &[], &[]).path.unwrap();
     assert!(std::fs::read(second).unwrap() == std::fs::read(&copy).unwrap());
 }
+
+/// Regression: `fixup_non_extension_trees` (auditwheel's `_fixup_elf_trees`) only borrowed
+/// resolutions from a tree in which *every* library resolved, whitelisted ones included. With
+/// a sysroot that lacks libc.so.6 (an empty `--root`, or re-repairing a foreign-architecture
+/// wheel such as numpy 1.16.6 i686 or pillow 11.3.0 aarch64 on an x86_64 host), an in-wheel
+/// library that finds its sibling only through the extension's inherited DT_RPATH was
+/// "not found": repair refused a wheel that audit said it could make manylinux_2_5.
+#[test]
+fn sibling_found_through_the_loaders_rpath_without_libc_in_the_sysroot() {
+    let temp = TempDir::new("repair-sibling");
+    let root = sysroot(temp.path(), &[]);
+    // As built by the `rpath` fixture: libmid has no run path; the extension's DT_RPATH finds
+    // libleaf for it at run time.
+    let wheel = TestWheel::new("rpathdemo", "1.0", LINUX)
+        .elf(
+            &format!("rpathdemo/rpath.{X86}"),
+            "rpath",
+            &format!("rpathdemo/rpath.{X86}"),
+        )
+        .elf(
+            "rpathdemo.libs/libmid.so.1",
+            "rpath",
+            "rpathdemo.libs/libmid.so.1",
+        )
+        .elf(
+            "rpathdemo.libs/libleaf.so.1",
+            "rpath",
+            "rpathdemo.libs/libleaf.so.1",
+        )
+        .build(temp.path());
+    let repaired = repair(temp.path(), &wheel, &root, &[], &[]);
+    insta::assert_snapshot!(render(&repaired.output, temp.path()), @r"
+    exit_code: 0
+    ----- stdout -----
+    [TEMP]/out/rpathdemo-1.0-cp311-cp311-manylinux1_x86_64.manylinux_2_5_x86_64.whl
+    ----- stderr -----
+    ");
+    // Nothing to graft: only the tags change.
+    let path = repaired.path.unwrap();
+    let names: BTreeSet<String> = members(&path).into_iter().map(|(p, _)| p).collect();
+    assert!(
+        names.contains("rpathdemo.libs/libleaf.so.1") && names.len() == 6,
+        "{names:?}"
+    );
+}
