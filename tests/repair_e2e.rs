@@ -413,9 +413,11 @@ fn check(name: &str) {
             libs_members(&aw_wheel, &libs_dir)
         );
         eprintln!(
-            "e2e {name}: auditwheel agrees: {} with {} grafts; show on wheelfix's output: {overall}",
+            "e2e {name}: auditwheel agrees: {} with {} grafts ({}); show on wheelfix's output: \
+             {overall}",
             platform_tags(&repaired).join("."),
-            aw_sonames.len()
+            aw_sonames.len(),
+            aw_sonames.iter().cloned().collect::<Vec<_>>().join(" ")
         );
     }
 
