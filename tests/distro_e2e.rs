@@ -4,10 +4,10 @@
 //! from `--substvars` through `dpkg-gencontrol`, is built with `dpkg-deb`, installs with
 //! `apt-get install ./x.deb`, and the import works with the system Python.
 //!
-//! The wheel is built once from the pinned sdist (`pip wheel --no-deps --use-pep517` with the
-//! system Python, against libpq-dev) and cached in `.cache/built-wheels/`. The test installs and
-//! removes the package `python3-wheelfix-demo` system-wide, so it needs root. Every tool it
-//! needs is missing → `skipped: …`, or a failure under `WHEELFIX_REQUIRE_ORACLES=1`.
+//! The wheel comes from `cargo xtask built-wheels` (psycopg2's pinned sdist, built against
+//! libpq-dev; see `tests/built-wheels/recipes.json`). The test installs and removes the package
+//! `python3-wheelfix-demo` system-wide, so it needs root. A missing tool → `skipped: …`, or a
+//! failure under `WHEELFIX_REQUIRE_ORACLES=1`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,11 +15,8 @@ use std::time::Instant;
 
 use wheelfix_wheel::Wheel;
 
-use crate::support::{TempDir, oracle, repo_root, skip_or_fail, wheelfix};
+use crate::support::{TempDir, oracle, skip_or_fail, wheelfix};
 
-const SDIST_URL: &str = "https://files.pythonhosted.org/packages/62/51/2007ea29e605957a17ac6357115d0c1a1b60c8c984951c19419b3474cdfd/psycopg2-2.9.10.tar.gz";
-const SDIST_SHA256: &str = "12ec0b40b0273f95296233e8750441339298e6a572f7039da5b260e3c8b60e11";
-const SDIST_NAME: &str = "psycopg2-2.9.10.tar.gz";
 const PACKAGE: &str = "python3-wheelfix-demo";
 const SITE: &str = "/opt/wheelfix-demo/site-packages";
 const PYTHON: &str = "/usr/bin/python3";
@@ -69,61 +66,9 @@ fn prerequisites() -> Option<()> {
     Some(())
 }
 
-/// The psycopg2 wheel built from the pinned sdist by the system Python, cached.
+/// The psycopg2 wheel built from its pinned sdist by `cargo xtask built-wheels`.
 fn built_psycopg2() -> Option<PathBuf> {
-    let cache = repo_root().join(".cache/built-wheels");
-    std::fs::create_dir_all(&cache).unwrap();
-    let cached = |cache: &Path| -> Option<PathBuf> {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(cache)
-            .ok()?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("psycopg2-2.9.10-") && n.ends_with(".whl"))
-            })
-            .collect();
-        found.sort();
-        found.pop()
-    };
-    if let Some(wheel) = cached(&cache) {
-        return Some(wheel);
-    }
-    oracle("pg_config")?; // libpq-dev
-    let sdist = cache.join(SDIST_NAME);
-    let partial = cache.join(format!("{SDIST_NAME}.part"));
-    run(Command::new("curl")
-        .args(["-fsSL", "--retry", "3", "-o"])
-        .arg(&partial)
-        .arg(SDIST_URL));
-    let sum = run(Command::new("sha256sum").arg(&partial));
-    assert_eq!(
-        sum.split_whitespace().next(),
-        Some(SDIST_SHA256),
-        "{SDIST_NAME} does not have the pinned sha256"
-    );
-    std::fs::rename(&partial, &sdist).unwrap();
-    let build = TempDir::new("e2e-build");
-    let venv = build.path().join("venv");
-    run(Command::new(PYTHON).args(["-m", "venv"]).arg(&venv));
-    let out = build.path().join("out");
-    run(Command::new(venv.join("bin/pip"))
-        .args([
-            "wheel",
-            "--no-deps",
-            "--no-cache-dir",
-            "--use-pep517",
-            "--disable-pip-version-check",
-            "-w",
-        ])
-        .arg(&out)
-        .arg(&sdist));
-    let built = cached(&out).expect("pip wheel wrote no psycopg2 wheel");
-    let destination = cache.join(built.file_name().unwrap());
-    std::fs::copy(&built, cache.join("psycopg2.whl.part")).unwrap();
-    std::fs::rename(cache.join("psycopg2.whl.part"), &destination).unwrap();
-    Some(destination)
+    crate::support::built::built_wheel("psycopg2").map(|wheel| wheel.path)
 }
 
 /// Unpack a wheel into a directory, as pip would lay out site-packages.
