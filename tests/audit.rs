@@ -630,3 +630,72 @@ fn directories_and_many_wheels_in_one_run() {
             .ends_with("pkg0-1.0-cp311-cp311-manylinux_2_5_x86_64.whl")
     );
 }
+
+#[test]
+fn lddtree_prints_the_resolved_tree() {
+    let temp = TempDir::new("lddtree");
+    let root = temp.path().join("root");
+    let lib_dir = root.join("usr/lib");
+    std::fs::create_dir_all(&lib_dir).unwrap();
+    std::fs::write(
+        lib_dir.join("libdemo.so.1"),
+        crate::support::fixture("origin", "demo.libs/libdemo.so.1"),
+    )
+    .unwrap();
+    let ext = temp.path().join("ext.so");
+    std::fs::write(
+        &ext,
+        crate::support::fixture("origin", &format!("demo/ext.{X86}")),
+    )
+    .unwrap();
+    let output = wheelfix(&[
+        "lddtree",
+        "--root",
+        root.to_str().unwrap(),
+        ext.to_str().unwrap(),
+    ]);
+    insta::assert_snapshot!(render(&output, temp.path()), @r"
+    exit_code: 0
+    ----- stdout -----
+    [TEMP]/ext.so
+      libdemo.so.1 => /usr/lib/libdemo.so.1
+        libc.so.6 => not found
+      libc.so.6 => not found (see above)
+    ----- stderr -----
+    ");
+    let output = wheelfix(&[
+        "lddtree",
+        "--format",
+        "json",
+        "--root",
+        root.to_str().unwrap(),
+        ext.to_str().unwrap(),
+    ]);
+    let report = &json_lines(&output)[0];
+    assert_eq!(
+        report["libraries"]["libdemo.so.1"]["realpath"],
+        "/usr/lib/libdemo.so.1"
+    );
+    assert_eq!(
+        report["needed"],
+        serde_json::json!(["libdemo.so.1", "libc.so.6"])
+    );
+}
+
+#[test]
+fn elf_files_in_data_scripts_are_audited_and_in_purelib_are_a_problem() {
+    let script = "demo-1.0.data/scripts/helper";
+    check(
+        "cp311-cp311-manylinux_2_34_x86_64",
+        &[(script, "scripts", "helper")],
+        &[],
+        "exit=0 overall=manylinux_2_34_x86_64 sym=manylinux_2_34_x86_64",
+    );
+    let purelib = format!("demo-1.0.data/purelib/demo/old.{X86}");
+    check(
+        "cp311-cp311-manylinux_2_5_x86_64",
+        &[(&purelib, "glibc", &format!("old.{X86}"))],
+        &[],
+        "exit=1 overall=linux_x86_64 sym=manylinux_2_5_x86_64",
+    );
+}

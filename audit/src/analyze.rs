@@ -368,14 +368,12 @@ pub(crate) fn choose_musl_policy(
 }
 
 /// auditwheel's `_fixup_elf_trees`: a non-extension ELF whose dependencies could not be found
-/// borrows the resolutions of a fully resolved tree that loads it, since at run time it is
-/// loaded by that tree's objects.
+/// borrows the resolutions of a tree that loads it, since at run time it is loaded by that
+/// tree's objects. auditwheel only lends from trees where every library resolved; here a
+/// tree lends each library it did resolve (fully resolved trees first), because with a
+/// sysroot that lacks the whitelisted system libraries (`libc.so.6`) no tree is fully resolved.
 fn fixup_non_extension_trees(trees: &mut BTreeMap<String, DepTree>, extensions: &BTreeSet<String>) {
-    let fully_resolved: Vec<DepTree> = trees
-        .values()
-        .filter(|t| t.libraries.values().all(|l| l.realpath.is_some()))
-        .cloned()
-        .collect();
+    let fully_resolved = |t: &DepTree| t.libraries.values().all(|l| l.realpath.is_some());
     let needs_fixing: Vec<String> = trees
         .iter()
         .filter(|(path, t)| {
@@ -383,22 +381,32 @@ fn fixup_non_extension_trees(trees: &mut BTreeMap<String, DepTree>, extensions: 
         })
         .map(|(path, _)| path.clone())
         .collect();
+    let mut fixes: Vec<(String, BTreeMap<String, ResolvedLib>)> = Vec::new();
     for path in needs_fixing {
         let me = Location::Wheel(path.clone());
-        let Some(reference) = fully_resolved.iter().find(|t| {
-            t.libraries
-                .values()
-                .any(|l| l.realpath.as_ref() == Some(&me))
-        }) else {
-            continue;
-        };
-        let Some(tree) = trees.get_mut(&path) else {
+        let mut loaders: Vec<&DepTree> = trees
+            .iter()
+            .filter(|(other, t)| {
+                **other != path
+                    && t.libraries
+                        .values()
+                        .any(|l| l.realpath.as_ref() == Some(&me))
+            })
+            .map(|(_, t)| t)
+            .collect();
+        loaders.sort_by_key(|t| !fully_resolved(t));
+        let Some(tree) = trees.get(&path) else {
             continue;
         };
         let mut known: BTreeSet<String> = tree.libraries.keys().cloned().collect();
         let mut replaced: BTreeMap<String, ResolvedLib> = BTreeMap::new();
         for (soname, lib) in &tree.libraries {
             if lib.realpath.is_none()
+                && let Some(reference) = loaders.iter().find(|t| {
+                    t.libraries
+                        .get(soname)
+                        .is_some_and(|l| l.realpath.is_some())
+                })
                 && let Some(borrowed) = reference.libraries.get(soname)
             {
                 replaced.insert(soname.clone(), borrowed.clone());
@@ -419,6 +427,12 @@ fn fixup_non_extension_trees(trees: &mut BTreeMap<String, DepTree>, extensions: 
                 }
             }
         }
+        fixes.push((path, replaced));
+    }
+    for (path, replaced) in fixes {
+        let Some(tree) = trees.get_mut(&path) else {
+            continue;
+        };
         for (soname, lib) in replaced {
             if !tree.order.contains(&soname) {
                 tree.order.push(soname.clone());

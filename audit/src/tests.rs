@@ -456,3 +456,344 @@ fn real_host_keeps_absolute_symlinks_inside_the_sysroot() {
     assert_eq!(host.realpath(Path::new("/usr/lib/missing")), None);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation: verdicts from synthetic wheels resolved against the in-memory filesystem.
+
+use crate::analyze::{ElfMember, WheelAnalysis};
+use crate::evaluate::{EvaluateOptions, evaluate};
+use wheelfix_elf::facts::PythonInit;
+use wheelfix_elf::{SymbolBinding, UndefinedSymbol, VersionNeed};
+use wheelfix_policies::PolicySet;
+
+/// `facts` with a version need on `file` and one undefined symbol bound to each version.
+fn needs(mut facts: ElfFacts, file: &str, versions: &[(&str, &str)]) -> ElfFacts {
+    facts.version_needs.push(VersionNeed {
+        file: ElfName::from(file),
+        versions: versions.iter().map(|(v, _)| ElfName::from(*v)).collect(),
+    });
+    for (version, symbol) in versions {
+        facts.undefined_symbols.push(UndefinedSymbol {
+            name: ElfName::from(*symbol),
+            version: Some(ElfName::from(*version)),
+            version_file: Some(ElfName::from(file)),
+            binding: SymbolBinding::Global,
+            kind: wheelfix_elf::facts::SymbolKind::Func,
+        });
+    }
+    facts
+}
+
+fn defines(mut facts: ElfFacts, versions: &[&str]) -> ElfFacts {
+    facts
+        .version_definitions
+        .extend(versions.iter().map(|v| ElfName::from(*v)));
+    facts
+}
+
+fn undefined(mut facts: ElfFacts, symbol: &str, binding: SymbolBinding) -> ElfFacts {
+    facts.undefined_symbols.push(UndefinedSymbol {
+        name: ElfName::from(symbol),
+        version: None,
+        version_file: None,
+        binding,
+        kind: wheelfix_elf::facts::SymbolKind::Func,
+    });
+    facts
+}
+
+fn isa(mut facts: ElfFacts, bits: u32) -> ElfFacts {
+    facts.x86_isa_needed = Some(bits);
+    facts
+}
+
+fn extension(mut facts: ElfFacts, module: &str) -> ElfFacts {
+    facts
+        .init_functions
+        .push(ElfName::from(format!("PyInit_{module}").as_str()));
+    facts
+}
+
+/// Resolve and judge a synthetic manylinux x86_64 wheel; the summary lists the overall and
+/// repairable tags, the external libraries, and the reasons the next better policies fail.
+#[track_caller]
+fn check_verdict(host: &FakeHost, wheel: &[(&str, ElfFacts)], expect: &str) {
+    let elves: BTreeMap<String, Arc<ElfFacts>> = wheel
+        .iter()
+        .map(|(p, f)| ((*p).to_owned(), Arc::new(f.clone())))
+        .collect();
+    let files = WheelFiles::new(elves.keys().cloned(), elves.clone());
+    let options = SearchOptions::default();
+    let glibc = load_ld_paths(host, Libc::Glibc, Arch::X86_64, &options);
+    let musl = LdPaths::default();
+    let resolver = Resolver {
+        host,
+        wheel: &files,
+        glibc_paths: &glibc,
+        musl_paths: &musl,
+        exclude: &[],
+    };
+    let trees: BTreeMap<String, crate::resolve::DepTree> = elves
+        .iter()
+        .map(|(p, f)| (p.clone(), resolver.tree(p, f.clone())))
+        .collect();
+    let members: Vec<ElfMember> = elves
+        .iter()
+        .map(|(path, facts)| {
+            let module = path
+                .rsplit('/')
+                .next()
+                .unwrap_or(path)
+                .split('.')
+                .next()
+                .unwrap_or("");
+            ElfMember {
+                path: path.clone(),
+                facts: facts.clone(),
+                python_init: facts.python_init(module),
+            }
+        })
+        .collect();
+    let needed: std::collections::BTreeSet<&str> = trees
+        .values()
+        .flat_map(|t| t.needed.iter().map(String::as_str))
+        .collect();
+    let roots = members
+        .iter()
+        .filter(|m| {
+            m.python_init == Some(PythonInit::Python3)
+                || !needed.contains(m.path.rsplit('/').next().unwrap_or(""))
+        })
+        .map(|m| m.path.clone())
+        .collect();
+    let analysis = WheelAnalysis {
+        filename: "demo-1.0-cp311-cp311-linux_x86_64.whl".into(),
+        arch: Arch::X86_64,
+        libc: Libc::Glibc,
+        libc_assumed: false,
+        musl_policy: None,
+        claimed_tags: Vec::new(),
+        elves: members,
+        ignored: Vec::new(),
+        purelib_elves: Vec::new(),
+        trees,
+        roots,
+        unused_excludes: Vec::new(),
+        digests: BTreeMap::new(),
+    };
+    let table = PolicySet::embedded(Libc::Glibc).unwrap();
+    let verdict = evaluate(&analysis, table, &EvaluateOptions::default());
+    let mut lines = vec![format!(
+        "overall={} repairable={}",
+        verdict.overall, verdict.repairable
+    )];
+    for (soname, lib) in &verdict.external_libs {
+        let path = lib
+            .realpath
+            .as_ref()
+            .map(crate::evaluate::location_label)
+            .unwrap_or_else(|| "null".into());
+        lines.push(format!("external {soname}={path}"));
+    }
+    let blocked: Vec<&crate::evaluate::PolicyAssessment> = verdict
+        .policies
+        .iter()
+        .filter(|p| !verdict.at_least(&verdict.repairable, &p.name))
+        .collect();
+    if let Some(next) = blocked.last() {
+        for too_new in &next.too_new {
+            let users: Vec<String> = too_new
+                .users
+                .iter()
+                .map(|(f, s)| format!("{f}:{}", s.join(",")))
+                .collect();
+            lines.push(format!(
+                "{}: {} from {} needed by {}",
+                next.name,
+                too_new.version,
+                too_new.library,
+                users.join(" ")
+            ));
+        }
+        for (lib, symbols) in &next.blacklisted {
+            lines.push(format!(
+                "{}: blacklisted {lib} {}",
+                next.name,
+                symbols.keys().cloned().collect::<Vec<_>>().join(",")
+            ));
+        }
+        for requirement in &next.isa {
+            lines.push(format!(
+                "{}: isa {} {} (cap {})",
+                next.name, requirement.file, requirement.level, requirement.cap
+            ));
+        }
+    }
+    assert_eq!(lines.join("\n"), expect.trim());
+}
+
+#[test]
+fn r_pillow_needs_satisfied_by_a_vendored_library_do_not_constrain_the_tag() {
+    let host = default_host();
+    let png = defines(
+        needs(
+            with_rpath(elf(&["libz-1a2b3c4d.so.1"]), "$ORIGIN"),
+            "libz-1a2b3c4d.so.1",
+            &[("ZLIB_1.2.9", "inflateValidate")],
+        ),
+        &["PNG16_0"],
+    );
+    let zlib = defines(elf(&[]), &["ZLIB_1.2.9"]);
+    let ext = extension(
+        with_rpath(elf(&["libpng16-5e6f7a8b.so.16"]), "$ORIGIN/../pkg.libs"),
+        "ext",
+    );
+    check_verdict(
+        &host,
+        &[
+            ("pkg/ext.so", ext),
+            ("pkg.libs/libpng16-5e6f7a8b.so.16", png),
+            ("pkg.libs/libz-1a2b3c4d.so.1", zlib),
+        ],
+        "overall=manylinux_2_5 repairable=manylinux_2_5",
+    );
+}
+
+#[test]
+fn the_same_need_served_by_the_system_does_constrain_it() {
+    let host = default_host().lib(
+        "/usr/lib/x86_64-linux-gnu/libz.so.1",
+        defines(elf(&[]), &["ZLIB_1.2.9"]),
+    );
+    let ext = extension(
+        needs(
+            elf(&["libz.so.1"]),
+            "libz.so.1",
+            &[("ZLIB_1.2.9", "inflateValidate")],
+        ),
+        "ext",
+    );
+    check_verdict(
+        &host,
+        &[("pkg/ext.so", ext)],
+        "
+overall=manylinux_2_27 repairable=manylinux_2_27
+manylinux_2_26: ZLIB_1.2.9 from libz.so.1 needed by pkg/ext.so:inflateValidate
+",
+    );
+}
+
+#[test]
+fn versions_needed_by_a_library_to_be_vendored_limit_the_repair() {
+    let host = default_host().lib(
+        "/usr/lib/x86_64-linux-gnu/libffi.so.8",
+        needs(
+            elf(&["libc.so.6"]),
+            "libc.so.6",
+            &[("GLIBC_2.27", "memfd_create")],
+        ),
+    );
+    let ext = extension(elf(&["libffi.so.8", "libc.so.6"]), "ext");
+    check_verdict(&host, &[("pkg/ext.so", ext)], "
+overall=linux repairable=manylinux_2_27
+external libffi.so.8=/usr/lib/x86_64-linux-gnu/libffi.so.8
+manylinux_2_26: GLIBC_2.27 from libc.so.6 needed by /usr/lib/x86_64-linux-gnu/libffi.so.8 (vendored libffi.so.8):memfd_create
+");
+}
+
+#[test]
+fn loader_version_needs_count() {
+    let host = default_host();
+    let ext = extension(
+        needs(
+            elf(&["libc.so.6", "ld-linux-x86-64.so.2"]),
+            "ld-linux-x86-64.so.2",
+            &[("GLIBC_2.35", "__rseq_offset")],
+        ),
+        "ext",
+    );
+    check_verdict(
+        &host,
+        &[("pkg/ext.so", ext)],
+        "
+overall=manylinux_2_35 repairable=manylinux_2_35
+manylinux_2_34: GLIBC_2.35 from ld-linux-x86-64.so.2 needed by pkg/ext.so:__rseq_offset
+",
+    );
+}
+
+#[test]
+fn blacklisted_symbols_count_only_when_strong() {
+    let host = default_host();
+    let strong = extension(
+        undefined(
+            elf(&["libc.so.6"]),
+            "pthread_getattr_default_np",
+            SymbolBinding::Global,
+        ),
+        "ext",
+    );
+    check_verdict(
+        &host,
+        &[("pkg/ext.so", strong)],
+        "
+overall=manylinux_2_24 repairable=manylinux_2_24
+manylinux_2_17: blacklisted libc.so.6 pthread_getattr_default_np
+",
+    );
+    let weak = extension(
+        undefined(
+            elf(&["libc.so.6"]),
+            "pthread_getattr_default_np",
+            SymbolBinding::Weak,
+        ),
+        "ext",
+    );
+    check_verdict(
+        &host,
+        &[("pkg/ext.so", weak)],
+        "overall=manylinux_2_5 repairable=manylinux_2_5",
+    );
+}
+
+#[test]
+fn isa_of_the_wheel_blocks_everything_isa_of_a_whitelisted_external_library_caps_the_tag() {
+    let host = default_host().lib(
+        "/usr/lib/x86_64-linux-gnu/libmvec.so.1",
+        isa(elf(&[]), 4 | 1),
+    );
+    let v3 = extension(isa(elf(&["libc.so.6"]), 4), "ext");
+    check_verdict(
+        &host,
+        &[("pkg/ext.so", v3)],
+        "
+overall=linux repairable=linux
+manylinux_2_41: isa pkg/ext.so x86-64-v3 (cap linux)
+",
+    );
+    // libmvec is external (vendored) up to 2_17 and the system's own from 2_24 on.
+    let uses_mvec = extension(elf(&["libmvec.so.1"]), "ext");
+    check_verdict(
+        &host,
+        &[("pkg/ext.so", uses_mvec)],
+        "
+overall=manylinux_2_24 repairable=manylinux_2_24
+external libmvec.so.1=/usr/lib/x86_64-linux-gnu/libmvec.so.1
+manylinux_2_17: isa /usr/lib/x86_64-linux-gnu/libmvec.so.1 x86-64-v3 (cap manylinux_2_24)
+",
+    );
+}
+
+#[test]
+fn libpython_is_an_unresolved_external_as_in_auditwheel() {
+    let host = default_host();
+    let ext = extension(elf(&["libpython3.11.so.1.0", "libc.so.6"]), "ext");
+    check_verdict(
+        &host,
+        &[("pkg/ext.so", ext)],
+        "
+overall=linux repairable=manylinux_2_5
+external libpython3.11.so.1.0=null
+",
+    );
+}

@@ -61,6 +61,24 @@ pub(crate) fn read_file(path: &Path) -> std::io::Result<FileBytes> {
     std::fs::read(path).map(FileBytes::Read)
 }
 
+/// Make `wheel` drop the pages of its memory map it is done with, so resident memory stays
+/// bounded on multi-gigabyte wheels. A no-op for bytes that were read into memory.
+pub(crate) fn release_pages_when_done<'a>(
+    wheel: &mut wheelfix_wheel::Wheel<'a>,
+    bytes: &'a FileBytes,
+) {
+    if let FileBytes::Mapped(map) = bytes {
+        wheel.set_release_hook(Box::new(move |offset, len| {
+            // MADV_DONTNEED on a read-only file mapping only drops clean pages: a later read
+            // faults them in again from the file. No Rust reference observes the difference.
+            #[allow(unsafe_code)]
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, len)
+            };
+        }));
+    }
+}
+
 /// The base name of a path, as text.
 pub(crate) fn file_name(path: &Path) -> String {
     path.file_name()

@@ -583,3 +583,120 @@ fn an_empty_edit_returns_the_input_unchanged() {
         assert_eq!(edit(&input, &ElfEdit::default()), input, "{case}/{file}");
     }
 }
+
+#[test]
+fn non_pie_executable_keeps_its_program_headers_in_place_and_runs() {
+    if !oracles() {
+        return;
+    }
+    let dir = scratch("exec");
+    copy_fixture("edit-basic", "libfoo.so.1", &dir, "libfoo.so.1");
+    copy_fixture("edit-basic", "libbar.so", &dir, "libbar.so");
+    copy_fixture("edit-basic", "libext.so", &dir, "libext-0123abcd.so");
+    let input = read_fixture("edit-basic", "exec-nopie");
+    let output = edit(
+        &input,
+        &graft_edit(
+            None,
+            &[("libext.so", "libext-0123abcd.so")],
+            "$ORIGIN/../a/path/long/enough/to/append:$ORIGIN",
+        ),
+    );
+    assert_eq!(
+        output[32..40],
+        input[32..40],
+        "e_phoff moved in an executable"
+    );
+    assert_layout_invariants(&output);
+    let path = write_file(&dir, "exec", &output);
+    let run = std::process::Command::new(&path).output().unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "48\n");
+    assert_only_intended_changes(&fixture("edit-basic", "exec-nopie"), &path, &[]);
+    let (ok, stderr) = run_in_place("strip", &[], &path);
+    assert!(ok, "{stderr}");
+    let run = std::process::Command::new(&path).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "48\n");
+}
+
+/// musl's dynamic loader, with the `edit-musl` harness: a graft, the moved program header table
+/// (musl finds it through the PT_LOAD covering it) and a second round of edits.
+#[test]
+fn musl_loads_edited_libraries() {
+    if !oracles() {
+        return;
+    }
+    if !Path::new("/lib/ld-musl-x86_64.so.1").exists() {
+        skip_or_fail("musl's loader /lib/ld-musl-x86_64.so.1 is not installed");
+        return;
+    }
+    let harness = fixture("edit-musl", "harness");
+    let load = |library: &Path| -> Load {
+        let output = std::process::Command::new(&harness)
+            .arg(library)
+            .arg("ext_value")
+            .env_remove("LD_LIBRARY_PATH")
+            .output()
+            .unwrap();
+        if !output.status.success() {
+            return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+        }
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .unwrap())
+    };
+    let dir = scratch("musl");
+    let libfoo = read_fixture("edit-musl", "libfoo.so.1");
+    write_file(
+        &dir,
+        "libfoo-0123abcd.so.1",
+        &edit(
+            &libfoo,
+            &graft_edit(Some("libfoo-0123abcd.so.1"), &[], "$ORIGIN"),
+        ),
+    );
+    copy_fixture("edit-musl", "libbar.so", &dir, "libbar.so");
+    let input = read_fixture("edit-musl", "libext.so");
+    let renames = [("libfoo.so.1", "libfoo-0123abcd.so.1")];
+    let first = edit(
+        &input,
+        &graft_edit(
+            Some("libext-0123abcd.so"),
+            &renames,
+            "$ORIGIN/../x.libs:$ORIGIN",
+        ),
+    );
+    let path = write_file(&dir, "libext.so", &first);
+    assert_eq!(load(&path), Ok(48));
+    assert_only_intended_changes(&fixture("edit-musl", "libext.so"), &path, &renames);
+
+    let second = edit(
+        &first,
+        &graft_edit(
+            Some("libext-second-round.so"),
+            &[],
+            "$ORIGIN/../second.libs:$ORIGIN",
+        ),
+    );
+    assert_eq!(loads(&second).len(), loads(&first).len());
+    let path = write_file(&dir, "libext.so", &second);
+    assert_eq!(load(&path), Ok(48));
+
+    // Without section headers the program header table moves into the new segment.
+    let mut headerless = input.clone();
+    headerless[40..48].fill(0);
+    headerless[60..64].fill(0);
+    let moved = edit(
+        &headerless,
+        &graft_edit(None, &renames, "$ORIGIN/../a/long/enough/path:$ORIGIN"),
+    );
+    let phoff = u64::from_le_bytes(moved[32..40].try_into().unwrap());
+    assert_eq!(phoff, loads(&moved).pop().unwrap().offset);
+    let path = write_file(&dir, "libext.so", &moved);
+    assert_eq!(load(&path), Ok(48));
+}

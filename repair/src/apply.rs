@@ -44,6 +44,10 @@ pub enum RepairError {
     },
     #[error("the repaired wheel failed its own audit, so it was not written: {0}")]
     Reaudit(String),
+    #[error(
+        "cannot add `{0}` to `.dist-info`: not a plain file name, or a file wheelfix writes itself"
+    )]
+    DistInfoFile(String),
 }
 
 /// Options that shape the output but not the decisions.
@@ -94,6 +98,15 @@ pub fn apply(
     known_digests: &BTreeMap<String, String>,
     verify: &dyn Fn(&Path, &str) -> Result<(), String>,
 ) -> Result<Repaired, RepairError> {
+    if let Some((name, _)) = plan
+        .metadata
+        .dist_info_files
+        .iter()
+        .find(|(name, _)| !is_addable_dist_info_file(name))
+    {
+        return Err(RepairError::DistInfoFile(name.clone()));
+    }
+
     // 1. Grafted libraries, dependencies first, so that each name can hash its dependencies'.
     let mut graft_names: Vec<String> = Vec::with_capacity(plan.grafts.len());
     let mut graft_bytes: Vec<Vec<u8>> = Vec::with_capacity(plan.grafts.len());
@@ -290,6 +303,14 @@ pub fn apply(
             );
         }
     }
+    // Files the plan adds to `.dist-info` (the distro mode's sidecar), replacing any earlier
+    // copy.
+    for (name, bytes) in &plan.metadata.dist_info_files {
+        outputs.insert(
+            format!("{dist_info}/{name}"),
+            (Output::New(bytes.clone()), 0o644),
+        );
+    }
     for (name, bytes) in graft_names.iter().zip(graft_bytes) {
         outputs.insert(
             format!("{}/{name}", plan.libs_dir),
@@ -377,14 +398,18 @@ pub fn apply(
                 (Output::Raw { index }, _) => {
                     let member = &wheel.members()[*index];
                     let entry = wheel.entry(member);
-                    let raw = wheel.archive().raw_data(entry).map_err(WheelError::from)?;
+                    let mut raw = wheel
+                        .archive()
+                        .raw_reader(entry)
+                        .map_err(WheelError::from)?;
                     writer
-                        .add_raw(
+                        .add_raw_stream(
                             path,
                             entry.method,
                             entry.crc32,
                             entry.uncompressed_size,
-                            raw,
+                            entry.compressed_size,
+                            &mut raw,
                             *mode,
                             options.timestamp,
                         )
@@ -435,6 +460,17 @@ pub fn apply(
         filename,
         grafted,
     })
+}
+
+/// Whether a plan may add `name` to `.dist-info/`: a plain file name, not one of the files
+/// `apply` writes itself.
+fn is_addable_dist_info_file(name: &str) -> bool {
+    const RESERVED: [&str; 5] = ["RECORD", "RECORD.jws", "RECORD.p7s", "WHEEL", "METADATA"];
+    !(name.is_empty()
+        || name.contains(['/', '\\', '\0'])
+        || name == "."
+        || name == ".."
+        || RESERVED.contains(&name))
 }
 
 /// `libfoo.so.1` + hash → `libfoo-<hash>.so.1`; an earlier `-<8 hex>` suffix is replaced, not
@@ -541,5 +577,21 @@ mod tests {
         check("libfoo-deadbeef.so.1", "libfoo-0123abcd.so.1");
         check("libbar", "libbar-0123abcd");
         check("libc++.so.1", "libc++-0123abcd.so.1");
+    }
+
+    #[test]
+    fn dist_info_files_a_plan_may_add() {
+        for (name, addable) in [
+            ("wheelfix-system-deps.json", true),
+            ("sboms", true),
+            ("", false),
+            ("..", false),
+            ("licenses/COPYING", false),
+            ("RECORD", false),
+            ("METADATA", false),
+            ("WHEEL", false),
+        ] {
+            assert_eq!(is_addable_dist_info_file(name), addable, "{name:?}");
+        }
     }
 }

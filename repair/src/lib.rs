@@ -12,5 +12,7 @@ pub mod retag;
 pub mod target;
 
 pub use apply::{Grafted, RepairError, Repaired, WriteOptions, apply, hashed_name};
-pub use plan::{Graft, MemberEdit, MetadataEdits, PlanError, RepairPlan, plan};
+pub use plan::{
+    Graft, MemberEdit, MetadataEdits, PlanError, RepairPlan, order_grafts, plan, rpath_for,
+};
 pub use target::{Refusal, Requested, Target, choose};

@@ -197,12 +197,27 @@ pub fn plan(
             .filter(|&i| i != index)
             .collect();
     }
+    let grafts = order_grafts(grafts, &mut edits);
+    Ok(RepairPlan {
+        libs_dir: libs_dir.to_owned(),
+        grafts,
+        edits,
+        tags,
+        warnings,
+        metadata: MetadataEdits::default(),
+    })
+}
+
+/// Put `grafts` in dependency order (each after the grafts it needs, as [`RepairPlan::grafts`]
+/// requires) and renumber the graft indices in `grafts[..].needs` and in `edits`. Plans made
+/// outside this module (the distro mode's `--unowned vendor`) use it too.
+pub fn order_grafts(grafts: Vec<Graft>, edits: &mut BTreeMap<String, MemberEdit>) -> Vec<Graft> {
     let order = dependency_order(&grafts);
     let mut new_index = vec![0usize; grafts.len()];
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new;
     }
-    let grafts: Vec<Graft> = order
+    let ordered: Vec<Graft> = order
         .iter()
         .map(|&old| {
             let mut graft = grafts[old].clone();
@@ -215,14 +230,7 @@ pub fn plan(
             *index = new_index[*index];
         }
     }
-    Ok(RepairPlan {
-        libs_dir: libs_dir.to_owned(),
-        grafts,
-        edits,
-        tags,
-        warnings,
-        metadata: MetadataEdits::default(),
-    })
+    ordered
 }
 
 /// An order of the grafts (old indices) in which each comes after the grafts it needs; members
@@ -263,7 +271,7 @@ fn script_destination(path: &str, analysis: &WheelAnalysis) -> Option<String> {
 }
 
 /// `$ORIGIN/<relative path to libs_dir>`, after the old entries that point inside the wheel.
-fn rpath_for(member: &str, libs_dir: &str, old: Option<String>) -> String {
+pub fn rpath_for(member: &str, libs_dir: &str, old: Option<String>) -> String {
     let dir: Vec<&str> = member
         .rsplit_once('/')
         .map(|(d, _)| d.split('/').collect())

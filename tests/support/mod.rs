@@ -4,7 +4,9 @@
 
 #![allow(dead_code, clippy::disallowed_methods)]
 
+pub mod built;
 pub mod corpus;
+pub mod readelf;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -62,6 +64,7 @@ pub struct TestWheel {
     skip_record: bool,
     root_is_purelib: bool,
     raw_members: Vec<RawMember>,
+    metadata: Option<String>,
 }
 
 /// A member written with headers that may lie about its data.
@@ -85,7 +88,14 @@ impl TestWheel {
             skip_record: false,
             root_is_purelib: false,
             raw_members: Vec::new(),
+            metadata: None,
         }
+    }
+
+    /// Use `text` as METADATA instead of the minimal `Metadata-Version`/`Name`/`Version`.
+    pub fn metadata(mut self, text: &str) -> TestWheel {
+        self.metadata = Some(text.to_owned());
+        self
     }
 
     pub fn file(mut self, path: &str, data: impl Into<Vec<u8>>) -> TestWheel {
@@ -148,10 +158,12 @@ impl TestWheel {
             "Wheel-Version: 1.0\nGenerator: wheelfix-tests\nRoot-Is-Purelib: {}\n{tags}",
             self.root_is_purelib
         );
-        let metadata = format!(
-            "Metadata-Version: 2.1\nName: {}\nVersion: {}\n",
-            self.name, self.version
-        );
+        let metadata = self.metadata.clone().unwrap_or_else(|| {
+            format!(
+                "Metadata-Version: 2.1\nName: {}\nVersion: {}\n",
+                self.name, self.version
+            )
+        });
         let mut files = self.files.clone();
         files.push((
             format!("{dist_info}/METADATA"),

@@ -196,6 +196,11 @@ impl<'a> Wheel<'a> {
         &self.archive
     }
 
+    /// See [`ZipArchive::set_release_hook`].
+    pub fn set_release_hook(&mut self, hook: crate::zip::ReleaseFn<'a>) {
+        self.archive.set_release_hook(hook);
+    }
+
     pub fn members(&self) -> &[Member] {
         &self.members
     }

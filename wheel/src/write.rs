@@ -188,6 +188,43 @@ impl<W: Write> ZipWriter<W> {
         Ok(())
     }
 
+    /// Add a member whose stored bytes (`compressed_size` of them) come from a reader, copied
+    /// in chunks: for members too large to hold in memory.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_raw_stream(
+        &mut self,
+        name: &str,
+        method: u16,
+        crc32: u32,
+        uncompressed_size: u64,
+        compressed_size: u64,
+        raw: &mut dyn io::Read,
+        mode: u32,
+        time: DosDateTime,
+    ) -> io::Result<()> {
+        let record = CentralRecord {
+            name: name.as_bytes().to_vec(),
+            method,
+            crc32,
+            compressed_size,
+            uncompressed_size,
+            local_header_offset: self.offset,
+            external_attributes: (0o100_000 | (mode & 0o7777)) << 16,
+            time,
+        };
+        self.write_local_header(&record)?;
+        let copied = io::copy(&mut io::Read::take(raw, compressed_size), &mut self.out)?;
+        if copied != compressed_size {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("`{name}`: {copied} of {compressed_size} bytes"),
+            ));
+        }
+        self.offset += compressed_size;
+        self.central.push(record);
+        Ok(())
+    }
+
     /// Add a directory entry (`name` must end with `/`).
     pub fn add_directory(&mut self, name: &str, mode: u32, time: DosDateTime) -> io::Result<()> {
         let record = CentralRecord {
@@ -382,6 +419,29 @@ mod tests {
         check_time(0, (1980, 1, 1, 0, 0, 0));
         check_time(1_700_000_000, (2023, 11, 14, 22, 13, 20));
         check_time(951_782_400, (2000, 2, 29, 0, 0, 0));
+    }
+
+    #[test]
+    fn more_than_65535_entries_use_zip64_records() {
+        let mut writer = ZipWriter::new(Vec::new());
+        for index in 0..70_000u32 {
+            writer
+                .add_file(
+                    &format!("d/{index}"),
+                    &index.to_le_bytes(),
+                    Compression::Stored,
+                    0o644,
+                    DosDateTime::EPOCH,
+                )
+                .unwrap();
+        }
+        let bytes = writer.finish().unwrap();
+        let archive = ZipArchive::parse(&bytes).unwrap();
+        assert!(archive.is_zip64);
+        assert_eq!(archive.entries().len(), 70_000);
+        let last = &archive.entries()[69_999];
+        assert_eq!(last.name, "d/69999");
+        assert_eq!(archive.read(last).unwrap(), 69_999u32.to_le_bytes());
     }
 
     #[test]

@@ -113,6 +113,25 @@ pub struct ZipArchive<'a> {
     pub is_zip64: bool,
     /// Offset of the central directory.
     pub central_directory_offset: u64,
+    release: ReleaseHook<'a>,
+}
+
+/// Called with `(offset, length)` of archive bytes a reader is done with, so that the owner of
+/// a memory map can drop those pages (`madvise(MADV_DONTNEED)`) and keep resident memory
+/// bounded while a multi-gigabyte wheel streams through.
+pub type ReleaseFn<'a> = Box<dyn Fn(usize, usize) + Send + Sync + 'a>;
+
+#[derive(Default)]
+struct ReleaseHook<'a>(Option<ReleaseFn<'a>>);
+
+impl std::fmt::Debug for ReleaseHook<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ReleaseHook(set)"
+        } else {
+            "ReleaseHook(none)"
+        })
+    }
 }
 
 struct Cursor<'a> {
@@ -263,7 +282,28 @@ impl<'a> ZipArchive<'a> {
             archive_comment_len: comment_len,
             is_zip64,
             central_directory_offset: cd_offset,
+            release: ReleaseHook::default(),
         })
+    }
+
+    /// Install the hook [`ZipArchive::release`] calls.
+    pub fn set_release_hook(&mut self, hook: ReleaseFn<'a>) {
+        self.release = ReleaseHook(Some(hook));
+    }
+
+    /// Tell the owner of the bytes that `entry`'s data will not be read again soon.
+    pub fn release(&self, entry: &ZipEntry) {
+        if let (Some(hook), Ok(offset)) =
+            (&self.release.0, usize::try_from(entry.local_header_offset))
+        {
+            let len = usize::try_from(entry.compressed_size)
+                .unwrap_or(0)
+                .saturating_add(30 + entry.raw_name.len() + 0xffff);
+            let len = len.min(self.data.len().saturating_sub(offset));
+            if len > 0 {
+                hook(offset, len);
+            }
+        }
     }
 
     pub fn entries(&self) -> &[ZipEntry] {
@@ -364,15 +404,31 @@ impl<'a> ZipArchive<'a> {
         .map_err(|e| member_error(&entry.name, e.to_string()))
     }
 
+    /// A reader over the member's stored (compressed) bytes that releases them to the owner of
+    /// the bytes as it goes (see [`ZipArchive::set_release_hook`]).
+    pub fn raw_reader<'s>(&'s self, entry: &ZipEntry) -> Result<RawReader<'s, 'a>, ZipError> {
+        let raw = self.raw_data(entry)?;
+        let base = raw.as_ptr() as usize - self.data.as_ptr() as usize;
+        Ok(RawReader {
+            archive: self,
+            data: raw,
+            base,
+            position: 0,
+            released: 0,
+        })
+    }
+
     /// A reader over the member's uncompressed bytes; it yields at most `uncompressed_size`
     /// bytes plus one (so over-long data can be detected).
-    pub fn reader(&self, entry: &ZipEntry) -> Result<Box<dyn Read + 'a>, ZipError> {
+    pub fn reader<'s>(&'s self, entry: &ZipEntry) -> Result<Box<dyn Read + 's>, ZipError> {
         check_member_header(entry)?;
-        let raw = self.raw_data(entry)?;
+        let raw = self.raw_reader(entry)?;
         let limit = entry.uncompressed_size.saturating_add(1);
         Ok(match entry.method {
             METHOD_STORED => Box::new(raw.take(limit)),
-            _ => Box::new(flate2::read::DeflateDecoder::new(raw).take(limit)),
+            _ => Box::new(
+                flate2::read::DeflateDecoder::new_with_buf(raw, vec![0; 1 << 16]).take(limit),
+            ),
         })
     }
 
@@ -430,6 +486,7 @@ impl<'a> ZipArchive<'a> {
                 ),
             ));
         }
+        self.release(entry);
         let crc = crc32fast::hash(out);
         if crc != entry.crc32 {
             return Err(member_error(
@@ -487,6 +544,36 @@ fn inflate(raw: &[u8], entry: &ZipEntry, out: &mut Vec<u8>) -> Result<(), ZipErr
         }
     }
     Ok(())
+}
+
+/// Stored bytes of one member, handed out in order; every 32 MiB consumed is released to the
+/// archive's owner, so streaming a huge member keeps few of its pages resident.
+pub struct RawReader<'s, 'a> {
+    archive: &'s ZipArchive<'a>,
+    data: &'a [u8],
+    base: usize,
+    position: usize,
+    released: usize,
+}
+
+const RELEASE_CHUNK: usize = 32 << 20;
+
+impl Read for RawReader<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let rest = self.data.get(self.position..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.position += n;
+        if self.position - self.released >= RELEASE_CHUNK
+            || (n == 0 && self.position > self.released)
+        {
+            if let Some(hook) = &self.archive.release.0 {
+                hook(self.base + self.released, self.position - self.released);
+            }
+            self.released = self.position;
+        }
+        Ok(n)
+    }
 }
 
 /// Reject members whose header alone shows they cannot be read safely.

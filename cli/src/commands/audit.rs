@@ -147,10 +147,11 @@ pub(crate) fn audit_one(
         Ok(bytes) => bytes,
         Err(err) => return unreadable(err.to_string()),
     };
-    let wheel = match Wheel::open(&file_name(path), &bytes) {
+    let mut wheel = match Wheel::open(&file_name(path), &bytes) {
         Ok(wheel) => wheel,
         Err(err) => return unreadable(err.to_string()),
     };
+    crate::input::release_pages_when_done(&mut wheel, &bytes);
     let analysis = match analyze(&wheel, host, options) {
         Ok(Analysis::Pure { .. }) => {
             return Outcome::Pure {

@@ -3,6 +3,8 @@
 
 pub(crate) mod audit;
 pub(crate) mod check;
+mod deps;
+mod distro;
 pub(crate) mod elf;
 mod lddtree;
 mod repair;
@@ -49,6 +51,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(args) => audit::run(&args).map(ExitCode::from),
         Command::Lddtree(args) => lddtree::run(&args).map(ExitCode::from),
         Command::Repair(args) => repair::run(&args).map(ExitCode::from),
+        Command::Deps(args) => deps::run(&args).map(ExitCode::from),
         Command::Elf(args) => elf::run(&args),
         Command::Check(args) => check::run(&args).map(ExitCode::from),
     }

@@ -22,6 +22,9 @@ use crate::commands::{ExitStatus, host, search_options};
 use crate::input::{expand_wheels, file_name, read_file};
 
 pub(crate) fn run(args: &RepairArgs) -> Result<ExitStatus> {
+    if args.distro.is_some() {
+        return crate::commands::distro::repair(args);
+    }
     let requested = match args.plat.as_deref() {
         None | Some("auto") => Requested::Auto,
         Some(text) => {
@@ -34,29 +37,10 @@ pub(crate) fn run(args: &RepairArgs) -> Result<ExitStatus> {
             Requested::Tag(tag)
         }
     };
-    if args.zip_compression_level > 9 {
-        bail!(
-            "-z {}: the compression level must be 0 to 9",
-            args.zip_compression_level
-        );
-    }
+    let write = write_options(args)?;
     let wheels = expand_wheels(&args.inputs)?;
     let host = host(&args.search)?;
     let search = search_options(&args.search, &args.exclude);
-    let timestamp = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(text) => DosDateTime::from_unix(
-            text.trim()
-                .parse::<i64>()
-                .with_context(|| format!("SOURCE_DATE_EPOCH={text} is not a number of seconds"))?,
-        ),
-        Err(_) => DosDateTime::EPOCH,
-    };
-    let write = WriteOptions {
-        strip: args.strip,
-        compression_level: args.zip_compression_level,
-        timestamp,
-        update_tags: !args.no_update_tags,
-    };
     let context = Context_ {
         requested,
         args,
@@ -88,6 +72,31 @@ pub(crate) fn run(args: &RepairArgs) -> Result<ExitStatus> {
     Ok(status)
 }
 
+/// The options that shape the written wheel (`--strip`, `-z`, `SOURCE_DATE_EPOCH`,
+/// `--no-update-tags`), validated.
+pub(crate) fn write_options(args: &RepairArgs) -> Result<WriteOptions> {
+    if args.zip_compression_level > 9 {
+        bail!(
+            "-z {}: the compression level must be 0 to 9",
+            args.zip_compression_level
+        );
+    }
+    let timestamp = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => DosDateTime::from_unix(
+            text.trim()
+                .parse::<i64>()
+                .with_context(|| format!("SOURCE_DATE_EPOCH={text} is not a number of seconds"))?,
+        ),
+        Err(_) => DosDateTime::EPOCH,
+    };
+    Ok(WriteOptions {
+        strip: args.strip,
+        compression_level: args.zip_compression_level,
+        timestamp,
+        update_tags: !args.no_update_tags,
+    })
+}
+
 struct Context_<'a> {
     requested: Requested,
     args: &'a RepairArgs,
@@ -107,7 +116,8 @@ fn repair_one(path: &Path, context: &Context_<'_>) -> Result<PathBuf, Failure> {
     let error = |e: &dyn std::fmt::Display| Failure::Error(e.to_string());
     let bytes = read_file(path).map_err(|e| error(&e))?;
     let name = file_name(path);
-    let wheel = Wheel::open(&name, &bytes).map_err(|e| error(&e))?;
+    let mut wheel = Wheel::open(&name, &bytes).map_err(|e| error(&e))?;
+    crate::input::release_pages_when_done(&mut wheel, &bytes);
     let plat = match &context.requested {
         Requested::Tag(tag) => Some(tag.clone()),
         Requested::Auto => None,
@@ -334,7 +344,7 @@ fn reasons(verdict: &Verdict, assessment: &wheelfix_audit::PolicyAssessment) -> 
     }
 }
 
-fn copy_verbatim(bytes: &[u8], destination: &Path) -> std::io::Result<()> {
+pub(crate) fn copy_verbatim(bytes: &[u8], destination: &Path) -> std::io::Result<()> {
     if let Some(parent) = destination.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -344,6 +354,6 @@ fn copy_verbatim(bytes: &[u8], destination: &Path) -> std::io::Result<()> {
     file.commit()
 }
 
-fn note(message: &str) {
+pub(crate) fn note(message: &str) {
     let _ = writeln!(std::io::stderr(), "wheelfix: {message}");
 }

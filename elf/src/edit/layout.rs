@@ -23,6 +23,7 @@ use super::error::{EditError, Result};
 use super::image::{Image, Segment};
 use super::plan::Plan;
 use super::sections;
+use super::versions::{self, TableExtent};
 
 /// A contiguous range of the input that moves as a whole: one section, or every note covered by
 /// one PT_NOTE.
@@ -234,6 +235,24 @@ fn is_known_value_tag(tag: DynamicTag) -> bool {
         || (tag.0 >= elf::DT_VALRNGLO && tag.0 <= elf::DT_VALRNGHI)
 }
 
+/// Whether dynamic entry `tag` points at the start of a section of the type it names, so that
+/// moving that section moves everything the entry describes. Tables found only through the
+/// dynamic section may extend past a section header that disagrees with them; those do not
+/// move.
+fn points_at_its_section(image: &Image<'_>, tag: DynamicTag, value: u64) -> bool {
+    let expected = match tag {
+        elf::DT_SYMTAB => elf::SHT_DYNSYM,
+        elf::DT_STRTAB => elf::SHT_STRTAB,
+        elf::DT_HASH => elf::SHT_HASH,
+        elf::DT_GNU_HASH => elf::SHT_GNU_HASH,
+        elf::DT_VERSYM => elf::SHT_GNU_VERSYM,
+        elf::DT_VERNEED => elf::SHT_GNU_VERNEED,
+        elf::DT_VERDEF => elf::SHT_GNU_VERDEF,
+        _ => return false,
+    };
+    image.section_at(expected, value).is_some()
+}
+
 /// The movable unit that holds section `index`, if the section may move at all.
 fn unit_of_section(image: &Image<'_>, index: usize) -> Option<Unit> {
     let section = image.sections.get(index)?;
@@ -325,7 +344,12 @@ fn note_unit(image: &Image<'_>, index: usize) -> Option<Unit> {
 /// Collect the units covering every allocated section that overlaps `[start, end)`; `None` when
 /// one of them cannot move, or when something else (a program header, a dynamic entry, the
 /// entry point) points into the range outside the units.
-fn units_covering(image: &Image<'_>, start: u64, end: u64) -> Option<Vec<Unit>> {
+fn units_covering(
+    image: &Image<'_>,
+    extents: &[TableExtent],
+    start: u64,
+    end: u64,
+) -> Option<Vec<Unit>> {
     let mut units: Vec<Unit> = Vec::new();
     for (index, section) in image.sections.iter().enumerate().skip(1) {
         if section.file_size() == 0 || !overlaps(section.offset, section.file_end(), start, end) {
@@ -361,8 +385,23 @@ fn units_covering(image: &Image<'_>, start: u64, end: u64) -> Option<Vec<Unit>> 
         };
         let in_range = offset >= start && offset < end;
         let in_unit = inside_units(offset, 1);
-        if (in_range && !in_unit) || (in_unit && !is_address_tag(tag)) {
+        if in_range && !in_unit {
             return None;
+        }
+        if in_unit {
+            // The whole table must travel with the unit, or its tail would be left behind.
+            let whole = extents
+                .iter()
+                .find(|e| e.tag == tag)
+                .and_then(|e| e.len.map(|len| (e.offset, len)));
+            let moves_whole = whole.is_some_and(|(table, len)| {
+                units
+                    .iter()
+                    .any(|u| u.contains_range(offset, 1) && u.contains_range(table, len))
+            });
+            if !points_at_its_section(image, tag, value) || !moves_whole {
+                return None;
+            }
         }
     }
     if image
@@ -377,7 +416,11 @@ fn units_covering(image: &Image<'_>, start: u64, end: u64) -> Option<Vec<Unit>> 
 
 /// The units to move so the program header table can grow to `new_size` bytes at `e_phoff`;
 /// `None` when that is not possible.
-fn grow_program_headers_in_place(image: &Image<'_>, new_size: u64) -> Option<Vec<Unit>> {
+fn grow_program_headers_in_place(
+    image: &Image<'_>,
+    extents: &[TableExtent],
+    new_size: u64,
+) -> Option<Vec<Unit>> {
     if image.sections.is_empty() {
         return None;
     }
@@ -390,7 +433,7 @@ fn grow_program_headers_in_place(image: &Image<'_>, new_size: u64) -> Option<Vec
     if !covered {
         return None;
     }
-    let units = units_covering(image, old_end, new_end)?;
+    let units = units_covering(image, extents, old_end, new_end)?;
     // A unit reaching back into the headers would be a malformed overlap; moving it would
     // clobber them.
     if units.iter().any(|u| u.offset < old_end) {
@@ -412,7 +455,7 @@ struct Reusable {
     holds_program_headers: bool,
 }
 
-fn reusable_tail_segment(image: &Image<'_>) -> Option<Reusable> {
+fn reusable_tail_segment(image: &Image<'_>, extents: &[TableExtent]) -> Option<Reusable> {
     if image.sections.is_empty() {
         return None;
     }
@@ -450,15 +493,13 @@ fn reusable_tail_segment(image: &Image<'_>) -> Option<Reusable> {
     if holds_program_headers && !inside(image.phoff, image.phdr_table_size()) {
         return None;
     }
-    let units = units_covering(image, start, end)?;
+    let units = units_covering(image, extents, start, end)?;
     if units.iter().any(|u| !inside(u.offset, u.len)) {
         return None;
     }
     if units.is_empty() && !holds_program_headers {
         return None;
     }
-    // The program header table is not a unit; make sure no non-load header other than PT_PHDR
-    // points into it.
     Some(Reusable {
         index,
         units,
@@ -483,6 +524,11 @@ pub(crate) fn lay_out(image: &Image<'_>, plan: &Plan, strip: bool) -> Result<Lay
     }
 
     let page = abi_page_size(image.machine);
+    let extents = if needs_segment {
+        versions::table_extents(image)?
+    } else {
+        Vec::new()
+    };
     let mut moved_units: Vec<Unit> = Vec::new();
     let mut zeroed: Vec<(u64, u64)> = Vec::new();
     let mut program_headers_in_segment = false;
@@ -490,7 +536,7 @@ pub(crate) fn lay_out(image: &Image<'_>, plan: &Plan, strip: bool) -> Result<Lay
     let mut segments = image.segments.clone();
     let mut phnum = segments.len() as u64;
     if needs_segment {
-        if let Some(reusable) = reusable_tail_segment(image) {
+        if let Some(reusable) = reusable_tail_segment(image, &extents) {
             reused = Some(reusable.index);
             program_headers_in_segment = reusable.holds_program_headers;
             for unit in reusable.units {
@@ -503,7 +549,7 @@ pub(crate) fn lay_out(image: &Image<'_>, plan: &Plan, strip: bool) -> Result<Lay
         } else {
             phnum += 1;
             let new_size = phnum * codec.phdr_size();
-            match grow_program_headers_in_place(image, new_size) {
+            match grow_program_headers_in_place(image, &extents, new_size) {
                 Some(units) => {
                     for unit in units {
                         zeroed.push((unit.offset, unit.len));
@@ -645,16 +691,7 @@ pub(crate) fn lay_out(image: &Image<'_>, plan: &Plan, strip: bool) -> Result<Lay
             memsz: size,
             align: page,
         };
-        update_segments(
-            image,
-            &mut segments,
-            &moves,
-            load,
-            reused,
-            &items,
-            dynamic,
-            phnum * codec.phdr_size(),
-        )?;
+        update_segments(image, &mut segments, &moves, &items, load, reused)?;
     }
 
     let (tail, after_tail) = place_tail_sections(image, &dropped_sections, prefix_end, cursor)?;
@@ -803,17 +840,19 @@ fn place_tail_sections(
     Ok((tail, cursor))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Point the program headers at where things went, and add (or replace, when `reused`) the
+/// new PT_LOAD right after the last one.
 fn update_segments(
     image: &Image<'_>,
     segments: &mut Vec<Segment>,
     moves: &[Move],
+    items: &[Item],
     load: Segment,
     reused: Option<usize>,
-    items: &[Item],
-    dynamic: Option<Placement>,
-    phdr_table_size: u64,
 ) -> Result<()> {
+    let dynamic = items.iter().find(|i| i.kind == ItemKind::Dynamic);
+    let final_count = segments.len() as u64 + u64::from(reused.is_none());
+    let phdr_table_size = final_count * image.codec.phdr_size();
     for segment in segments.iter_mut() {
         if segment.is_load() || segment.p_type == elf::PT_PHDR || segment.filesz == 0 {
             continue;

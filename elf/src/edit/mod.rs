@@ -14,9 +14,10 @@
 //!
 //! Module map, in reading order: `image` (parse and validate), `versions` (version records),
 //! `plan` (what changes), `strings` (where new strings go), `layout` (where bytes go),
-//! `sections` (section headers, strip), `write` (the bytes), `codec` (record encodings),
-//! `inspect` (a summary for `wheelfix elf show`).
+//! `sections` (section headers, strip), `write` (the bytes), `check` (read the result back),
+//! `codec` (record encodings), `inspect` (a summary for `wheelfix elf show`).
 
+mod check;
 mod codec;
 mod error;
 mod image;
@@ -78,7 +79,9 @@ pub fn apply(input: &[u8], edit: &ElfEdit) -> Result<Vec<u8>, EditError> {
     let image = image::Image::parse(input)?;
     let plan = plan::plan(&image, edit)?;
     let layout = layout::lay_out(&image, &plan, edit.strip)?;
-    write::write(&image, &plan, &layout)
+    let output = write::write(&image, &plan, &layout)?;
+    check::read_back(&image, edit, &output)?;
+    Ok(output)
 }
 
 /// [`apply`] to many files in parallel (on rayon's global pool), results in input order.

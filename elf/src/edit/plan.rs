@@ -424,7 +424,8 @@ fn kept_string_references(
         kept.extend(record.versions.iter().map(|v| u64::from(v.name)));
     }
     kept.extend(
-        versions::read_definition_names(image)?
+        versions::read_definitions(image)?
+            .names
             .into_iter()
             .map(u64::from),
     );
@@ -456,4 +457,95 @@ fn kept_string_references(
             })
     });
     Ok((kept, !shares_table))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXT: &[u8] = include_bytes!("../../../testdata/elf/edit-basic/out/libext.so");
+    const RUSTLLD: &[u8] = include_bytes!("../../../testdata/elf/edit-rustlld/out/librustlld.so");
+
+    fn name(text: &str) -> ElfName {
+        ElfName::from(text)
+    }
+
+    /// Renders the string-valued planned entries (`TAG=text`, new strings in brackets), the
+    /// version record fates and how the strings were placed.
+    #[track_caller]
+    fn check(input: &[u8], edit: &ElfEdit, expect: &str) {
+        let image = Image::parse(input).unwrap();
+        let plan = plan(&image, edit).unwrap();
+        let table = plan
+            .string_table
+            .and_then(|t| image.bytes(t.offset, t.size))
+            .unwrap_or_default();
+        let mut parts: Vec<String> = plan
+            .entries
+            .iter()
+            .filter(|e| is_string_tag(e.tag))
+            .map(|e| match e.value {
+                Value::Raw(offset) => format!(
+                    "{}={}",
+                    tag_name(e.tag),
+                    String::from_utf8_lossy(string_at(table, offset).unwrap_or(b"?"))
+                ),
+                Value::String(_) => format!("{}=[new]", tag_name(e.tag)),
+            })
+            .collect();
+        parts.push(format!("fates {:?}", plan.need_fates));
+        parts.push(format!(
+            "in place {} appended {}",
+            plan.strings.in_place.len(),
+            plan.strings.appended.len()
+        ));
+        assert_eq!(parts.join(" | "), expect);
+    }
+
+    #[test]
+    fn graft_renames_needed_and_its_version_record() {
+        check(
+            EXT,
+            &ElfEdit {
+                set_soname: Some(name("libext-1.so")),
+                replace_needed: vec![(name("libfoo.so.1"), name("libfoo-1.so.1"))],
+                rpath: Some(RpathEdit::SetRpath(name("$ORIGIN"))),
+                ..ElfEdit::default()
+            },
+            "DT_NEEDED=[new] | DT_NEEDED=libbar.so | DT_RPATH=[new] | DT_SONAME=[new] | fates [Rename(3)] | in place 0 appended 26",
+        );
+    }
+
+    #[test]
+    fn a_shorter_name_goes_in_place_and_an_existing_one_is_reused() {
+        check(
+            EXT,
+            &ElfEdit {
+                replace_needed: vec![(name("libfoo.so.1"), name("libf.so"))],
+                rpath: Some(RpathEdit::SetRunpath(name("libbar.so"))),
+                ..ElfEdit::default()
+            },
+            "DT_NEEDED=[new] | DT_NEEDED=libbar.so | DT_RUNPATH=[new] | fates [Rename(2)] | in place 1 appended 0",
+        );
+    }
+
+    #[test]
+    fn removing_rpath_needs_no_new_string() {
+        check(
+            EXT,
+            &ElfEdit {
+                rpath: Some(RpathEdit::Remove),
+                ..ElfEdit::default()
+            },
+            "DT_NEEDED=libfoo.so.1 | DT_NEEDED=libbar.so | fates [Keep] | in place 0 appended 0",
+        );
+        check(
+            RUSTLLD,
+            &ElfEdit {
+                set_soname: Some(name("librust.so")),
+                ..ElfEdit::default()
+            },
+            "DT_NEEDED=libc.so.6 | DT_SONAME=[new] | fates [Keep] | in place 0 appended 11",
+        );
+    }
 }

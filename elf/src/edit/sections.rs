@@ -9,7 +9,7 @@ use object::elf;
 
 use super::codec::Codec;
 use super::error::{EditError, Result};
-use super::image::{Image, Section, slice_at_mut};
+use super::image::{Image, Section, Segment, slice_at_mut};
 use super::layout::{Relaid, map_offset, map_vaddr};
 use super::plan::Plan;
 
@@ -218,14 +218,27 @@ pub(crate) fn final_sections(
     })
 }
 
+/// Where the output keeps things that renumbering must not write into.
+#[derive(Debug)]
+pub(crate) struct Keep<'a> {
+    /// Output ranges no table may overlap (headers).
+    pub(crate) protected: &'a [(u64, u64)],
+    pub(crate) segments: &'a [Segment],
+    /// The output address of DT_SYMTAB: the only `.dynsym` whose indices are renumbered.
+    pub(crate) dynamic_symbols: Option<u64>,
+}
+
 /// Renumber the section indices stored inside sections (symbol `st_shndx`, extended index
-/// tables, groups) of the output. Tables that claim to overlap `protected` output ranges (the
-/// headers, in malformed files) are left alone.
+/// tables, groups) of the output.
+///
+/// Only tables that can be trusted are written to: the `.dynsym` that DT_SYMTAB names, and
+/// non-allocated tables outside every segment. A section header of a malformed file may claim
+/// any bytes; writing through it could damage what the loader reads.
 pub(crate) fn renumber_contents(
     out: &mut [u8],
     codec: Codec,
     sections: &FinalSections,
-    protected: &[(u64, u64)],
+    keep: &Keep<'_>,
 ) -> Result<()> {
     if !sections.renumbered {
         return Ok(());
@@ -245,10 +258,24 @@ pub(crate) fn renumber_contents(
             _ => continue,
         };
         let end = section.offset.saturating_add(section.size);
-        if protected
+        let overlaps = |start: u64, stop: u64| section.offset < stop && start < end;
+        if keep
+            .protected
             .iter()
-            .any(|&(start, stop)| section.offset < stop && start < end)
+            .any(|&(start, stop)| overlaps(start, stop))
         {
+            continue;
+        }
+        let trusted = if section.sh_type == elf::SHT_DYNSYM {
+            keep.dynamic_symbols == Some(section.addr)
+        } else {
+            !section.is_alloc()
+                && !keep
+                    .segments
+                    .iter()
+                    .any(|s| s.filesz > 0 && overlaps(s.offset, s.file_end()))
+        };
+        if !trusted {
             continue;
         }
         let table = slice_at_mut(out, section.offset, section.size).ok_or_else(|| {
@@ -292,4 +319,31 @@ pub(crate) fn renumber_contents(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEBUG: &[u8] = include_bytes!("../../../testdata/elf/edit-basic/out/libext-debug.so");
+    const STRIPPED: &[u8] = include_bytes!("../../../testdata/elf/edit-basic/out/libext.so");
+
+    #[track_caller]
+    fn check(input: &[u8], expect: &str) {
+        let image = Image::parse(input).unwrap();
+        let names: Vec<String> = sections_to_strip(&image)
+            .into_iter()
+            .map(|i| String::from_utf8_lossy(image.section_name(i).unwrap_or(b"?")).into_owned())
+            .collect();
+        assert_eq!(names.join(" "), expect);
+    }
+
+    #[test]
+    fn strip_drops_symbol_tables_and_debug_sections_only() {
+        check(
+            DEBUG,
+            ".debug_aranges .debug_info .debug_abbrev .debug_line .debug_frame .debug_str .debug_line_str .symtab .strtab",
+        );
+        check(STRIPPED, "");
+    }
 }

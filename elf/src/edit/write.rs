@@ -10,9 +10,11 @@ use object::elf::{self, DynamicTag};
 use super::codec::{Codec, HeaderFields, VERNEED_SIZE};
 use super::error::{EditError, Result};
 use super::image::{Image, slice_at, slice_at_mut};
-use super::layout::{ItemKind, Layout, Move, Placement, Relaid, map_offset, resolve_raw};
+use super::layout::{
+    ItemKind, Layout, Move, Placement, Relaid, map_offset, map_vaddr, resolve_raw,
+};
 use super::plan::{NeedFate, Plan, Value};
-use super::sections::{final_sections, in_place_updates, renumber_contents};
+use super::sections::{Keep, final_sections, in_place_updates, renumber_contents};
 
 fn out_of_range(what: &str) -> EditError {
     EditError::Layout(format!("{what} lies outside the output file"))
@@ -128,7 +130,14 @@ fn write_relaid(image: &Image<'_>, plan: &Plan, relaid: &Relaid) -> Result<Vec<u
         ),
         (relaid.shoff, relaid.total_len),
     ];
-    renumber_contents(&mut out, codec, &sections, &protected)?;
+    let keep = Keep {
+        protected: &protected,
+        segments: &relaid.segments,
+        dynamic_symbols: image
+            .dynamic_value(elf::DT_SYMTAB)
+            .map(|vaddr| map_vaddr(&relaid.moves, vaddr)),
+    };
+    renumber_contents(&mut out, codec, &sections, &keep)?;
     let phdr_size = codec.phdr_size();
     for (index, segment) in relaid.segments.iter().enumerate() {
         let at = relaid.phoff + index as u64 * phdr_size;
