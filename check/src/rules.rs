@@ -275,6 +275,26 @@ mod tests {
     }
 
     #[test]
+    fn documented_in_docs_check_md() {
+        let docs = include_str!("../../docs/check.md");
+        let escape = |text: &str| text.replace('|', "\\|");
+        for rule in RULES {
+            let row = format!(
+                "| `{}` | {} | {} | {} | {} |",
+                rule.code,
+                rule.severity,
+                escape(rule.title),
+                escape(rule.hint),
+                escape(rule.mirrors)
+            );
+            assert!(
+                docs.lines().any(|line| line == row),
+                "docs/check.md lacks or differs from the row\n{row}"
+            );
+        }
+    }
+
+    #[test]
     fn lookup() {
         assert_eq!(by_code("Z001"), Some(&Z001));
         assert_eq!(by_code("Z999"), None);
