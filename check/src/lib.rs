@@ -149,3 +149,59 @@ fn finish(findings: Vec<Finding>, skipped: Vec<String>, selection: &Selection) -
     findings.dedup();
     CheckReport { findings, skipped }
 }
+
+#[cfg(test)]
+mod tests {
+    use wheelfix_audit::RealHost;
+    use wheelfix_wheel::write::{Compression, DosDateTime, ZipWriter};
+
+    use super::*;
+
+    fn small_wheel() -> Vec<u8> {
+        let mut writer = ZipWriter::new(Vec::new());
+        let files: [(&str, &[u8]); 5] = [
+            ("demo/__init__.py", b"x = 1\n"),
+            ("demo-1.0.dist-info/METADATA", b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nDescription-Content-Type: text/x-rst\n\nTitle\n=====\n\n*text*\n"),
+            ("demo-1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
+            ("demo-1.0.dist-info/entry_points.txt", b"[console_scripts]\ndemo = demo:main\n"),
+            ("demo-1.0.dist-info/RECORD", b"demo/__init__.py,sha256=x,6\ndemo-1.0.dist-info/RECORD,,\n"),
+        ];
+        for (name, data) in files {
+            let compression = if name.ends_with(".py") {
+                Compression::Stored
+            } else {
+                Compression::Deflated(6)
+            };
+            writer
+                .add_file(name, data, compression, 0o644, DosDateTime::EPOCH)
+                .unwrap();
+        }
+        writer.finish().unwrap()
+    }
+
+    /// Every single-byte corruption and every truncation of a small wheel is checked without
+    /// a panic: it is either a report or `CheckError`.
+    #[test]
+    fn corrupted_wheels_never_panic() {
+        let host = RealHost::new(std::path::Path::new("/nonexistent-wheelfix-root"));
+        let options = CheckOptions {
+            host: &host,
+            search: SearchOptions::default(),
+            selection: Selection::all(),
+        };
+        let good = small_wheel();
+        let report = check_wheel("demo-1.0-py3-none-any.whl", &good, &options).unwrap();
+        assert!(
+            report.findings.iter().any(|f| f.code == "R001"),
+            "{report:?}"
+        );
+        for i in 0..good.len() {
+            for byte in [0x00, 0xff, b'P', good[i].wrapping_add(1)] {
+                let mut bad = good.clone();
+                bad[i] = byte;
+                let _ = check_wheel("demo-1.0-py3-none-any.whl", &bad, &options);
+            }
+            let _ = check_wheel("demo-1.0-py3-none-any.whl", &good[..i], &options);
+        }
+    }
+}

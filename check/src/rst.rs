@@ -3066,5 +3066,19 @@ mod tests {
         for s in samples {
             let _ = check(s);
         }
+        // Every prefix, and every character replaced by a markup character, of a document
+        // using most constructs.
+        let document = "Title\n=====\n\n* a *b* ``c`` `d`_ |e| [1]_ f__\n\n  1. x\n\n:field: `g <h_>`_\n\n.. _d: http://x\n.. |e| image:: y.png\n   :alt: z\n.. [1] note\n__ http://y\n\n+---+---+\n| a | b |\n+===+===+\n| c | d |\n+---+---+\n\n==  ==\na   b\n==  ==\n\n.. note:: é\n\n   text::\n\n     code\n";
+        let chars: Vec<char> = document.chars().collect();
+        for end in 0..=chars.len() {
+            let _ = check(&chars[..end].iter().collect::<String>());
+        }
+        for i in 0..chars.len() {
+            for c in ['*', '`', '|', '_', ' ', '\n', ':', '+', '=', '-'] {
+                let mut mutated = chars.clone();
+                mutated[i] = c;
+                let _ = check(&mutated.iter().collect::<String>());
+            }
+        }
     }
 }
