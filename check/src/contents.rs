@@ -2,8 +2,9 @@
 //! RECORD asks for, when that is another algorithm), whether it is an ELF file, and for ELF
 //! members of moderate size their facts, handed to the audit so it need not inflate them again.
 //!
-//! Members up to [`BUFFERED_LIMIT`] are inflated into a per-thread buffer; larger ones are
-//! streamed through the hashers in chunks, so memory stays bounded whatever the wheel holds.
+//! Members up to [`BUFFERED_LIMIT`] (ELF files up to [`ELF_BUFFERED_LIMIT`]) are inflated into
+//! a per-thread buffer; larger ones are streamed through the hashers in chunks, so memory stays
+//! bounded whatever the wheel holds.
 //! Deciding what the numbers mean is left to `integrity` and `hygiene`.
 
 use std::io::Read;
@@ -17,8 +18,11 @@ use wheelfix_wheel::{ZipArchive, ZipEntry};
 
 use crate::integrity::Record;
 
-/// Members larger than this are streamed rather than held in memory.
+/// Members larger than this are streamed rather than held in memory...
 pub(crate) const BUFFERED_LIMIT: u64 = 64 << 20;
+/// ...unless they are ELF files up to this size: their facts are read from the buffer and
+/// handed to the audit, which would otherwise inflate them a second time.
+pub(crate) const ELF_BUFFERED_LIMIT: u64 = 512 << 20;
 
 /// What reading one member found.
 #[derive(Debug, Clone)]
@@ -113,7 +117,12 @@ fn read_one(
         error: None,
     };
     let mut other = algorithm.and_then(Other::new);
-    if entry.uncompressed_size <= BUFFERED_LIMIT {
+    let buffered = entry.uncompressed_size <= BUFFERED_LIMIT
+        || (entry.uncompressed_size <= ELF_BUFFERED_LIMIT
+            && archive
+                .read_prefix(entry, 4)
+                .is_ok_and(|prefix| wheelfix_elf::is_elf(&prefix)));
+    if buffered {
         if let Err(err) = archive.read_into(entry, buffer) {
             content.error = Some(err.to_string());
             return content;

@@ -109,14 +109,7 @@ pub fn check_wheel(
     integrity::check_record(&archive, &layout, &record, &contents, &mut findings);
     integrity::check_wheel_file(&archive, &layout, file_name, &contents, &mut findings);
     let meta = metadata::check(&archive, &layout, &mut findings);
-    pypi::check_against_metadata(
-        file_name,
-        filename.as_ref(),
-        meta.as_ref(),
-        &archive,
-        &layout,
-        &mut findings,
-    );
+    pypi::check_against_metadata(file_name, meta.as_ref(), &archive, &layout, &mut findings);
     pypi::check_entry_points(&archive, &layout, &mut findings);
     hygiene::check(&archive, &layout, &contents, &mut findings);
 

@@ -208,7 +208,6 @@ pub(crate) fn check_sizes(file_size: u64, archive: &ZipArchive<'_>, findings: &m
 /// `P003`, `P004`, `P009`: the filename against METADATA, and License-File presence.
 pub(crate) fn check_against_metadata(
     file_name: &str,
-    filename: Option<&WheelFilename>,
     meta: Option<&Meta>,
     archive: &ZipArchive<'_>,
     layout: &Layout,
@@ -235,7 +234,6 @@ pub(crate) fn check_against_metadata(
             format!("the filename says version `{raw_version}`, METADATA says `{version}`"),
         ));
     }
-    let _ = filename;
     // PyPI only sees License-File for Metadata-Version 2.4 and later (twine drops the field
     // from older metadata).
     if meta.declares_at_least("2.4") {

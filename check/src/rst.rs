@@ -65,7 +65,7 @@ pub fn check(text: &str) -> Vec<Problem> {
         .collect();
     let mut doc = Doc::default();
     doc.body(&lines, false);
-    doc.finish(&lines);
+    doc.finish();
     doc.problems
 }
 
@@ -1059,12 +1059,11 @@ impl Doc {
                 return end;
             }
         }
-        if let Some(target) = rest.strip_prefix('_') {
+        if rest.starts_with('_') {
             let (block, end, blank_finish) =
                 get_indented_until(lines, i, Some(first_cut + 1), true, true);
             let last = block.last().map_or(line.no, |l| l.no);
             let joined: Vec<&str> = block.iter().map(|l| l.text).collect();
-            let _ = target;
             if !self.hyperlink_target(&joined, line.no) {
                 self.warn(last, "malformed hyperlink target.");
             }
@@ -1292,11 +1291,10 @@ impl Doc {
         true
     }
 
-    fn finish(&mut self, lines: &[Line<'_>]) {
+    fn finish(&mut self) {
         if let Some(Top::Transition(line)) = self.top {
             self.warn(line, "Transition at the end of the document.");
         }
-        let _ = lines;
         // Transforms, in docutils' order.
         let substitution_refs = std::mem::take(&mut self.substitution_refs);
         for (name, line) in substitution_refs {
@@ -1826,8 +1824,7 @@ fn plain_text(text: &str) -> String {
 /// The name of a hyperlink target (the text after `.. _`) and where its URI starts; `None` as
 /// the name for an anonymous target (`__:`). `None` when no name ends here.
 fn target_name(text: &str) -> Option<(Option<String>, usize)> {
-    if let Some(rest) = text.strip_prefix("_:") {
-        let _ = rest;
+    if text.starts_with("_:") {
         return Some((None, 2));
     }
     if let Some(quoted) = text.strip_prefix('`') {
