@@ -887,6 +887,30 @@ fn exit_codes_and_inputs() {
     assert_eq!(output.status.code(), Some(1));
     let none = run(&[temp.path().join("*.nothing").to_str().unwrap()]);
     assert_eq!(none.status.code(), Some(2));
+    // A name that is not UTF-8: the archive reader refuses it, so only the framing is checked,
+    // and the wheel fails with that finding rather than being unreadable.
+    let dir = temp.path().join("nonutf8");
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = Spec::new("nonutf")
+        .file("nonutf/cafe.py", "x = 1\n")
+        .zip_edit(|raws| {
+            let raw = raws
+                .iter_mut()
+                .find(|r| r.name.ends_with(b"cafe.py"))
+                .unwrap();
+            raw.name = b"nonutf/caf\xe9.py".to_vec();
+        })
+        .write(&dir);
+    let output = run(&["--format", "json", dir.join(&name).to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = &json_lines(&output)[0];
+    assert_eq!(report["findings"][0]["code"], "Z003");
+    assert!(
+        report["skipped"][0]
+            .as_str()
+            .unwrap()
+            .contains("only its framing was checked")
+    );
     let typo = run(&["--select", "Q1", good.to_str().unwrap()]);
     assert_eq!(typo.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&typo.stderr).contains("`Q1` is not a rule code"));
