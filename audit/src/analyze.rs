@@ -225,16 +225,15 @@ pub fn analyze(
     let (Some(arch), false) = (arch, elves.is_empty() && purelib_elves.is_empty()) else {
         return Ok(Analysis::Pure { filename });
     };
-    if let Some(plat) = &options.plat {
-        if let Some(plat_arch) = plat.arch()
-            && plat_arch != arch
-        {
-            return Err(AuditError::PlatArchMismatch {
-                tag: plat.to_string(),
-                plat_arch: plat_arch.to_string(),
-                wheel_arch: arch.to_string(),
-            });
-        }
+    if let Some(plat) = &options.plat
+        && let Some(plat_arch) = plat.arch()
+        && plat_arch != arch
+    {
+        return Err(AuditError::PlatArchMismatch {
+            tag: plat.to_string(),
+            plat_arch: plat_arch.to_string(),
+            wheel_arch: arch.to_string(),
+        });
     }
     let libc_from_elf = elves.iter().any(|e| {
         let name = e.path.rsplit('/').next().unwrap_or(&e.path);
