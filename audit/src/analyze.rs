@@ -141,8 +141,10 @@ pub fn analyze(
     let elf_members = wheel.elf_members()?;
     let read: Vec<(String, InstallScheme, Arc<ElfFacts>, Option<String>)> = elf_members
         .par_iter()
-        .map_init(Vec::new, |buffer, member| {
-            let (facts, digest) = crate::members::elf_facts(wheel, member, options, buffer)?;
+        .map(|member| {
+            let (facts, digest) = crate::members::with_buffer(|buffer| {
+                crate::members::elf_facts(wheel, member, options, buffer)
+            })?;
             Ok((member.path.clone(), member.scheme, facts, digest))
         })
         .collect::<Result<_, AuditError>>()?;

@@ -434,19 +434,46 @@ impl<'a> ZipArchive<'a> {
 
     /// The first `n` uncompressed bytes (fewer if the member is shorter); cheap for any member.
     pub fn read_prefix(&self, entry: &ZipEntry, n: usize) -> Result<Vec<u8>, ZipError> {
-        let mut reader = self.reader(entry)?;
-        let mut prefix = vec![0u8; n];
+        self.read_prefix_with(entry, n, &mut flate2::Decompress::new(false))
+    }
+
+    /// [`ZipArchive::read_prefix`] with a caller's inflater, reset and reused: setting one up
+    /// costs more than inflating a few bytes, and ELF detection does it for every member.
+    pub fn read_prefix_with(
+        &self,
+        entry: &ZipEntry,
+        n: usize,
+        inflater: &mut flate2::Decompress,
+    ) -> Result<Vec<u8>, ZipError> {
+        check_member_header(entry)?;
+        let raw = self.raw_data(entry)?;
+        let wanted = n.min(usize::try_from(entry.uncompressed_size).unwrap_or(usize::MAX));
+        if entry.method == METHOD_STORED {
+            return Ok(raw.get(..wanted).unwrap_or(raw).to_vec());
+        }
+        // Inflate just enough for the prefix; no stream buffer, so sniffing thousands of members
+        // for the ELF magic costs next to nothing.
+        let mut prefix = vec![0u8; wanted];
+        inflater.reset(false);
         let mut filled = 0;
-        while filled < n {
-            match reader.read(&mut prefix[filled..]) {
-                Ok(0) => break,
-                Ok(read) => filled += read,
-                Err(err) => {
-                    return Err(member_error(
-                        &entry.name,
-                        format!("corrupt compressed data: {err}"),
-                    ));
-                }
+        while filled < wanted {
+            let consumed = inflater.total_in() as usize;
+            let before = inflater.total_out();
+            let status = inflater
+                .decompress(
+                    raw.get(consumed..).unwrap_or_default(),
+                    &mut prefix[filled..],
+                    flate2::FlushDecompress::None,
+                )
+                .map_err(|err| {
+                    member_error(&entry.name, format!("corrupt compressed data: {err}"))
+                })?;
+            let produced = (inflater.total_out() - before) as usize;
+            filled += produced;
+            if status == flate2::Status::StreamEnd
+                || (produced == 0 && inflater.total_in() as usize == consumed)
+            {
+                break;
             }
         }
         prefix.truncate(filled);
