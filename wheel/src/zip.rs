@@ -496,6 +496,7 @@ impl<'a> ZipArchive<'a> {
         out.clear();
         match entry.method {
             METHOD_STORED => out.extend_from_slice(raw),
+            _ if entry.uncompressed_size <= WHOLE_BUFFER_LIMIT => inflate_whole(raw, entry, out)?,
             _ => inflate(raw, entry, out)?,
         }
         if out.len() as u64 != entry.uncompressed_size {
@@ -531,6 +532,35 @@ impl<'a> ZipArchive<'a> {
 /// Inflate a whole member in one pass into a growing buffer. The buffer starts at most at
 /// 64 MiB and grows only as data really arrives, so a lying size cannot make us allocate; the
 /// output may exceed the declared size by one chunk, which the caller reports.
+/// Members up to this size are inflated in one call into a buffer of exactly their declared
+/// size (the declared size is trusted for the allocation only this far).
+const WHOLE_BUFFER_LIMIT: u64 = 256 << 20;
+
+thread_local! {
+    static LIBDEFLATE: std::cell::RefCell<libdeflater::Decompressor> = std::cell::RefCell::new(libdeflater::Decompressor::new());
+}
+
+/// Inflate with libdeflate, which decodes a whole buffer about a quarter faster than a
+/// streaming inflater; inflating is most of the time of an audit.
+fn inflate_whole(raw: &[u8], entry: &ZipEntry, out: &mut Vec<u8>) -> Result<(), ZipError> {
+    let size = entry.uncompressed_size as usize;
+    out.resize(size, 0);
+    let result = LIBDEFLATE.with(|cell| cell.borrow_mut().deflate_decompress(raw, out));
+    match result {
+        Ok(written) => {
+            out.truncate(written);
+            Ok(())
+        }
+        Err(libdeflater::DecompressionError::InsufficientSpace) => Err(member_error(
+            &entry.name,
+            format!("decompresses to more than the {size} bytes the archive declares"),
+        )),
+        Err(libdeflater::DecompressionError::BadData) => {
+            Err(member_error(&entry.name, "corrupt compressed data"))
+        }
+    }
+}
+
 fn inflate(raw: &[u8], entry: &ZipEntry, out: &mut Vec<u8>) -> Result<(), ZipError> {
     use flate2::{Decompress, FlushDecompress, Status};
     let declared = entry.uncompressed_size;
