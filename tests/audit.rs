@@ -699,3 +699,25 @@ fn elf_files_in_data_scripts_are_audited_and_in_purelib_are_a_problem() {
         "exit=1 overall=linux_x86_64 sym=manylinux_2_5_x86_64",
     );
 }
+
+#[test]
+fn plat_of_another_libc_is_refused_with_the_reason() {
+    let temp = TempDir::new("plat-libc");
+    let path = TestWheel::new("demo", "1.0", "cp311-cp311-linux_x86_64")
+        .elf(&ext("old"), "glibc", &format!("old.{X86}"))
+        .build(temp.path());
+    let output = wheelfix(&[
+        "audit",
+        "--plat",
+        "musllinux_1_2_x86_64",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "`--plat musllinux_1_2_x86_64` is for musl but the wheel is linked against glibc"
+        ),
+        "{stderr}"
+    );
+}

@@ -819,3 +819,26 @@ fn sibling_found_through_the_loaders_rpath_without_libc_in_the_sysroot() {
         "{names:?}"
     );
 }
+
+/// `--only-plat` writes the requested tag; tags the input already carries stay when they
+/// still hold, as auditwheel keeps them.
+#[test]
+fn only_plat_keeps_existing_tags_that_still_hold() {
+    let temp = TempDir::new("repair-only-plat");
+    let root = sysroot(temp.path(), &[]);
+    let wheel = TestWheel::new("demo", "1.0", "cp311-cp311-manylinux_2_17_x86_64")
+        .elf(&ext("memcpy214"), "glibc", &format!("memcpy214.{X86}"))
+        .build(temp.path());
+    let repaired = repair(
+        temp.path(),
+        &wheel,
+        &root,
+        &["--plat", "manylinux_2_28_x86_64", "--only-plat"],
+        &[],
+    );
+    let path = repaired.path.expect("written");
+    assert_eq!(
+        file_name(&path),
+        "demo-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl"
+    );
+}

@@ -141,8 +141,10 @@ pub fn analyze(
     let elf_members = wheel.elf_members()?;
     let read: Vec<(String, InstallScheme, Arc<ElfFacts>, Option<String>)> = elf_members
         .par_iter()
-        .map_init(Vec::new, |buffer, member| {
-            let (facts, digest) = crate::members::elf_facts(wheel, member, options, buffer)?;
+        .map(|member| {
+            let (facts, digest) = crate::members::with_buffer(|buffer| {
+                crate::members::elf_facts(wheel, member, options, buffer)
+            })?;
             Ok((member.path.clone(), member.scheme, facts, digest))
         })
         .collect::<Result<_, AuditError>>()?;
@@ -154,11 +156,7 @@ pub fn analyze(
         read.into_iter().map(|(p, s, f, _)| (p, s, f)).collect();
 
     let mut arch = tag_arches.iter().next().copied();
-    let mut libc = options
-        .plat
-        .as_ref()
-        .and_then(PlatformTag::libc)
-        .or(tag_libc);
+    let mut libc = tag_libc;
     let mut elves = Vec::new();
     let mut ignored = Vec::new();
     let mut purelib_elves = Vec::new();
@@ -229,31 +227,38 @@ pub fn analyze(
     let (Some(arch), false) = (arch, elves.is_empty() && purelib_elves.is_empty()) else {
         return Ok(Analysis::Pure { filename });
     };
-    if let Some(plat) = &options.plat {
-        if let Some(plat_arch) = plat.arch()
-            && plat_arch != arch
-        {
-            return Err(AuditError::PlatArchMismatch {
-                tag: plat.to_string(),
-                plat_arch: plat_arch.to_string(),
-                wheel_arch: arch.to_string(),
-            });
-        }
-        if let (Some(plat_libc), Some(wheel_libc)) = (plat.libc(), libc)
-            && plat_libc != wheel_libc
-        {
-            return Err(AuditError::PlatLibcMismatch {
-                tag: plat.to_string(),
-                plat_libc: plat_libc.to_string(),
-                wheel_libc: wheel_libc.to_string(),
-            });
-        }
+    if let Some(plat) = &options.plat
+        && let Some(plat_arch) = plat.arch()
+        && plat_arch != arch
+    {
+        return Err(AuditError::PlatArchMismatch {
+            tag: plat.to_string(),
+            plat_arch: plat_arch.to_string(),
+            wheel_arch: arch.to_string(),
+        });
     }
     let libc_from_elf = elves.iter().any(|e| {
         let name = e.path.rsplit('/').next().unwrap_or(&e.path);
         crate::resolve::detect_libc(&e.facts, name).is_some()
     });
     let libc_assumed = !libc_from_elf;
+    // `--plat` may only pick the libc when the ELF files do not name one.
+    let plat_libc = options.plat.as_ref().and_then(PlatformTag::libc);
+    if let (Some(plat), Some(plat_libc), Some(wheel_libc), true) =
+        (&options.plat, plat_libc, libc, libc_from_elf)
+        && plat_libc != wheel_libc
+    {
+        return Err(AuditError::PlatLibcMismatch {
+            tag: plat.to_string(),
+            plat_libc: plat_libc.to_string(),
+            wheel_libc: wheel_libc.to_string(),
+        });
+    }
+    let libc = if libc_from_elf {
+        libc
+    } else {
+        plat_libc.or(libc)
+    };
     let libc = libc
         .or_else(|| tag_libcs.iter().next().copied())
         .unwrap_or(Libc::Glibc);

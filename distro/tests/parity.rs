@@ -22,32 +22,10 @@ const DIST_PACKAGES: &str = "/usr/lib/python3/dist-packages";
 /// Regular (non-symlink) dynamically linked ELF files directly in `dir`, or below it when
 /// `recursive`, sorted.
 fn elf_files(dir: &Path, recursive: bool, name_filter: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(file_type) = entry.file_type() else {
-                continue;
-            };
-            if file_type.is_dir() && recursive {
-                stack.push(path);
-            } else if file_type.is_file()
-                && path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(name_filter)
-                && is_dynamic_elf(&path)
-            {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
+    wheelfix_testkit::elf_files(dir, recursive, name_filter)
+        .into_iter()
+        .filter(|p| is_dynamic_elf(p))
+        .collect()
 }
 
 fn is_dynamic_elf(path: &Path) -> bool {

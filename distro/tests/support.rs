@@ -15,31 +15,19 @@ use wheelfix_elf::ElfFacts;
 /// Whether `tool` can be run. When it cannot: fail under `WHEELFIX_REQUIRE_ORACLES=1`, else
 /// print `skipped: <why>` and return false.
 pub(crate) fn have_tool(tool: &str, why: &str) -> bool {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if found {
-        return true;
+    let found = wheelfix_testkit::oracle(tool).is_some();
+    if !found {
+        println!("({tool} is needed for {why})");
     }
-    if std::env::var("WHEELFIX_REQUIRE_ORACLES").is_ok_and(|v| v == "1") {
-        panic!("{tool} is required ({why}) and WHEELFIX_REQUIRE_ORACLES=1");
-    }
-    println!("skipped: {tool} not installed ({why})");
-    false
+    found
 }
 
 /// Like [`have_tool`] for a precondition that is not a tool (a file, a package).
 pub(crate) fn require(condition: bool, why: &str) -> bool {
-    if condition {
-        return true;
+    if !condition {
+        wheelfix_testkit::skip_or_fail(why);
     }
-    if std::env::var("WHEELFIX_REQUIRE_ORACLES").is_ok_and(|v| v == "1") {
-        panic!("{why} and WHEELFIX_REQUIRE_ORACLES=1");
-    }
-    println!("skipped: {why}");
-    false
+    condition
 }
 
 /// A fresh scratch directory, unique per call (tests run in parallel threads).

@@ -197,34 +197,11 @@ fn extension_module_over_100_mb_is_edited_and_initialised() {
 fn corpus() -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut add_dir = |dir: &Path, recursive: bool| {
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                let Ok(kind) = entry.file_type() else {
-                    continue;
-                };
-                if kind.is_dir() && recursive {
-                    stack.push(path);
-                } else if kind.is_file()
-                    && path
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().contains(".so"))
-                {
-                    let is_elf = std::fs::File::open(&path).is_ok_and(|mut f| {
-                        let mut magic = [0u8; 4];
-                        std::io::Read::read_exact(&mut f, &mut magic).is_ok()
-                            && &magic == b"\x7fELF"
-                    });
-                    if is_elf {
-                        files.push(path);
-                    }
-                }
-            }
-        }
+        files.extend(wheelfix_testkit::elf_files(
+            dir,
+            recursive,
+            &|name: &str| name.contains(".so"),
+        ));
     };
     add_dir(Path::new("/usr/lib/x86_64-linux-gnu"), false);
     for wheel in [NUMPY, PILLOW] {

@@ -1,16 +1,12 @@
 //! The pinned real-wheel corpus, for the differential tests against auditwheel and the
 //! benchmarks: `corpus()` parses `tests/corpus/wheels.json`; `fetch()` returns the path of a
 //! wheel in the cache (`.cache/corpus/`, or `$WHEELFIX_CORPUS_DIR`), downloading it with `curl`
-//! when it is missing and verifying its sha256 with `sha256sum` either way.
+//! when it is missing and verifying its sha256 either way (`wheelfix_testkit::download_verified`).
 //!
 //! This is the same cache `cargo xtask corpus` fills (run that first to download everything in
 //! one go). Not here: running auditwheel or wheelfix, or comparing them; choosing the wheels
 //! (`tests/corpus/pin.py`).
 //!
-//! Not wired in yet. To use it, declare it in `tests/tests.rs` with
-//! `mod support { pub mod corpus; }` and call `support::corpus::corpus()` /
-//! `support::corpus::fetch(&wheel)` (checked to compile and pass with a smoke test doing exactly
-//! that: every wheel fetched, a missing one downloaded again).
 
 #![allow(clippy::disallowed_methods)]
 // A shared helper: each test uses part of it, and its items are `pub` for every test module
@@ -18,10 +14,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Deserialize;
 
@@ -122,8 +116,6 @@ fn is_plain_wheel_filename(filename: &str) -> bool {
 /// Filenames whose cached copy this process already hashed (files are not rewritten while
 /// tests run, so one verification per process is enough).
 static VERIFIED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-/// Distinguishes the temporary files of concurrent downloads within this process.
-static DOWNLOADS: AtomicUsize = AtomicUsize::new(0);
 
 /// The path of `wheel` in the cache, downloaded first when missing (or when the cached copy has
 /// the wrong hash). The returned file always has the pinned sha256.
@@ -134,123 +126,17 @@ pub fn fetch(wheel: &CorpusWheel) -> Result<PathBuf, String> {
             wheel.filename
         ));
     }
-    let dir = cache_dir();
-    let dest = dir.join(&wheel.filename);
-    if already_verified(&wheel.filename) && dest.is_file() {
+    let dest = cache_dir().join(&wheel.filename);
+    if dest.is_file()
+        && VERIFIED
+            .lock()
+            .is_ok_and(|set| set.contains(&wheel.filename))
+    {
         return Ok(dest);
     }
-    if dest.is_file() {
-        match sha256_of(&dest) {
-            Ok(hash) if hash == wheel.sha256 => {
-                mark_verified(&wheel.filename);
-                return Ok(dest);
-            }
-            // Wrong hash or unreadable: fall through and download it again.
-            Ok(_) | Err(_) => {}
-        }
-    }
-    std::fs::create_dir_all(&dir).map_err(|err| format!("creating {}: {err}", dir.display()))?;
-    let partial = dir.join(format!(
-        ".{}.part-{}-{}",
-        wheel.filename,
-        std::process::id(),
-        DOWNLOADS.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = download_to(wheel, &partial).and_then(|()| {
-        std::fs::rename(&partial, &dest).map_err(|err| {
-            format!(
-                "renaming {} to {}: {err}",
-                partial.display(),
-                dest.display()
-            )
-        })
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    result?;
-    mark_verified(&wheel.filename);
-    Ok(dest)
-}
-
-fn already_verified(filename: &str) -> bool {
-    VERIFIED
-        .lock()
-        .map(|set| set.contains(filename))
-        .unwrap_or(false)
-}
-
-fn mark_verified(filename: &str) {
+    wheelfix_testkit::download_verified(&wheel.url, &wheel.sha256, &dest)?;
     if let Ok(mut set) = VERIFIED.lock() {
-        set.insert(filename.to_owned());
+        set.insert(wheel.filename.clone());
     }
-}
-
-fn download_to(wheel: &CorpusWheel, partial: &Path) -> Result<(), String> {
-    let output = Command::new("curl")
-        .args([
-            "--fail",
-            "--location",
-            "--silent",
-            "--show-error",
-            "--retry",
-            "4",
-            "--retry-delay",
-            "2",
-            "--retry-connrefused",
-            "--connect-timeout",
-            "30",
-            "--output",
-        ])
-        .arg(partial)
-        .arg(&wheel.url)
-        .output()
-        .map_err(|err| format!("spawning curl: {err}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "curl {} failed ({}): {}",
-            wheel.url,
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    let size = std::fs::metadata(partial)
-        .map_err(|err| format!("reading {}: {err}", partial.display()))?
-        .len();
-    if size != wheel.size {
-        return Err(format!(
-            "{}: downloaded {size} bytes, expected {}",
-            wheel.filename, wheel.size
-        ));
-    }
-    let hash = sha256_of(partial)?;
-    if hash != wheel.sha256 {
-        return Err(format!(
-            "{}: downloaded file has sha256 {hash}, expected {}",
-            wheel.filename, wheel.sha256
-        ));
-    }
-    Ok(())
-}
-
-/// sha256 via coreutils' `sha256sum` (the test crate has no hashing dependency, and an
-/// unoptimised Rust implementation would take seconds per large wheel).
-fn sha256_of(path: &Path) -> Result<String, String> {
-    let output = Command::new("sha256sum")
-        .arg("--binary")
-        .arg(path)
-        .output()
-        .map_err(|err| format!("spawning sha256sum: {err}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "sha256sum {} failed: {}",
-            path.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
-    match text.split_whitespace().next() {
-        Some(hash) if hash.len() == 64 => Ok(hash.to_ascii_lowercase()),
-        _ => Err(format!("unexpected sha256sum output `{}`", text.trim())),
-    }
+    Ok(dest)
 }

@@ -14,9 +14,7 @@ use std::process::{Command, Output};
 use wheelfix_wheel::metadata::{RecordEntry, record_sha256, render_record};
 use wheelfix_wheel::write::{Compression, DosDateTime, ZipWriter};
 
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+pub use wheelfix_testkit::{TempDir, oracle, oracles_required, repo_root, skip_or_fail, venv};
 
 /// The bytes of a committed ELF fixture: `testdata/elf/<case>/out/<file>`.
 pub fn fixture(case: &str, file: &str) -> Vec<u8> {
@@ -26,32 +24,6 @@ pub fn fixture(case: &str, file: &str) -> Vec<u8> {
         .join("out")
         .join(file);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
-}
-
-/// A fresh temporary directory, removed when dropped.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(label: &str) -> TempDir {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let dir =
-            std::env::temp_dir().join(format!("wheelfix-test-{label}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Assembles a wheel from fixtures and text, with a correct RECORD unless told otherwise.
@@ -275,42 +247,4 @@ pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
         .collect()
-}
-
-/// Whether oracle tools are required (set by `cargo xtask test`): a missing tool then fails
-/// the test instead of skipping it.
-pub fn oracles_required() -> bool {
-    std::env::var_os("WHEELFIX_REQUIRE_ORACLES").is_some_and(|v| v == "1")
-}
-
-/// The venv `cargo xtask test` prepares with the oracle tools.
-pub fn venv() -> PathBuf {
-    std::env::var_os("WHEELFIX_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".cache/venv"))
-}
-
-/// The path of an oracle tool from the venv or PATH; `None` (after printing why) when it is
-/// missing and oracles are not required.
-pub fn oracle(tool: &str) -> Option<PathBuf> {
-    let in_venv = venv().join("bin").join(tool);
-    if in_venv.is_file() {
-        return Some(in_venv);
-    }
-    if let Some(paths) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&paths) {
-            let candidate = dir.join(tool);
-            if candidate.is_file() {
-                return Some(candidate);
-            }
-        }
-    }
-    skip_or_fail(&format!("{tool} is not installed (run `cargo xtask test`)"));
-    None
-}
-
-/// Print why a test is skipped, or fail when oracles are required.
-pub fn skip_or_fail(why: &str) {
-    assert!(!oracles_required(), "required oracle missing: {why}");
-    eprintln!("skipped: {why}");
 }

@@ -281,11 +281,14 @@ impl<'a> Wheel<'a> {
     /// member are decompressed.
     pub fn elf_members(&self) -> Result<Vec<&Member>, WheelError> {
         let mut found = Vec::new();
+        let mut inflater = flate2::Decompress::new(false);
         for member in &self.members {
             if member.is_dir || self.entry(member).uncompressed_size < 4 {
                 continue;
             }
-            let prefix = self.archive.read_prefix(self.entry(member), 4)?;
+            let prefix = self
+                .archive
+                .read_prefix_with(self.entry(member), 4, &mut inflater)?;
             if prefix == b"\x7fELF" {
                 found.push(member);
             }

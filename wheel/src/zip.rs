@@ -434,19 +434,46 @@ impl<'a> ZipArchive<'a> {
 
     /// The first `n` uncompressed bytes (fewer if the member is shorter); cheap for any member.
     pub fn read_prefix(&self, entry: &ZipEntry, n: usize) -> Result<Vec<u8>, ZipError> {
-        let mut reader = self.reader(entry)?;
-        let mut prefix = vec![0u8; n];
+        self.read_prefix_with(entry, n, &mut flate2::Decompress::new(false))
+    }
+
+    /// [`ZipArchive::read_prefix`] with a caller's inflater, reset and reused: setting one up
+    /// costs more than inflating a few bytes, and ELF detection does it for every member.
+    pub fn read_prefix_with(
+        &self,
+        entry: &ZipEntry,
+        n: usize,
+        inflater: &mut flate2::Decompress,
+    ) -> Result<Vec<u8>, ZipError> {
+        check_member_header(entry)?;
+        let raw = self.raw_data(entry)?;
+        let wanted = n.min(usize::try_from(entry.uncompressed_size).unwrap_or(usize::MAX));
+        if entry.method == METHOD_STORED {
+            return Ok(raw.get(..wanted).unwrap_or(raw).to_vec());
+        }
+        // Inflate just enough for the prefix; no stream buffer, so sniffing thousands of members
+        // for the ELF magic costs next to nothing.
+        let mut prefix = vec![0u8; wanted];
+        inflater.reset(false);
         let mut filled = 0;
-        while filled < n {
-            match reader.read(&mut prefix[filled..]) {
-                Ok(0) => break,
-                Ok(read) => filled += read,
-                Err(err) => {
-                    return Err(member_error(
-                        &entry.name,
-                        format!("corrupt compressed data: {err}"),
-                    ));
-                }
+        while filled < wanted {
+            let consumed = inflater.total_in() as usize;
+            let before = inflater.total_out();
+            let status = inflater
+                .decompress(
+                    raw.get(consumed..).unwrap_or_default(),
+                    &mut prefix[filled..],
+                    flate2::FlushDecompress::None,
+                )
+                .map_err(|err| {
+                    member_error(&entry.name, format!("corrupt compressed data: {err}"))
+                })?;
+            let produced = (inflater.total_out() - before) as usize;
+            filled += produced;
+            if status == flate2::Status::StreamEnd
+                || (produced == 0 && inflater.total_in() as usize == consumed)
+            {
+                break;
             }
         }
         prefix.truncate(filled);
@@ -469,6 +496,7 @@ impl<'a> ZipArchive<'a> {
         out.clear();
         match entry.method {
             METHOD_STORED => out.extend_from_slice(raw),
+            _ if entry.uncompressed_size <= WHOLE_BUFFER_LIMIT => inflate_whole(raw, entry, out)?,
             _ => inflate(raw, entry, out)?,
         }
         if out.len() as u64 != entry.uncompressed_size {
@@ -504,6 +532,35 @@ impl<'a> ZipArchive<'a> {
 /// Inflate a whole member in one pass into a growing buffer. The buffer starts at most at
 /// 64 MiB and grows only as data really arrives, so a lying size cannot make us allocate; the
 /// output may exceed the declared size by one chunk, which the caller reports.
+/// Members up to this size are inflated in one call into a buffer of exactly their declared
+/// size (the declared size is trusted for the allocation only this far).
+const WHOLE_BUFFER_LIMIT: u64 = 256 << 20;
+
+thread_local! {
+    static LIBDEFLATE: std::cell::RefCell<libdeflater::Decompressor> = std::cell::RefCell::new(libdeflater::Decompressor::new());
+}
+
+/// Inflate with libdeflate, which decodes a whole buffer about a quarter faster than a
+/// streaming inflater; inflating is most of the time of an audit.
+fn inflate_whole(raw: &[u8], entry: &ZipEntry, out: &mut Vec<u8>) -> Result<(), ZipError> {
+    let size = entry.uncompressed_size as usize;
+    out.resize(size, 0);
+    let result = LIBDEFLATE.with(|cell| cell.borrow_mut().deflate_decompress(raw, out));
+    match result {
+        Ok(written) => {
+            out.truncate(written);
+            Ok(())
+        }
+        Err(libdeflater::DecompressionError::InsufficientSpace) => Err(member_error(
+            &entry.name,
+            format!("decompresses to more than the {size} bytes the archive declares"),
+        )),
+        Err(libdeflater::DecompressionError::BadData) => {
+            Err(member_error(&entry.name, "corrupt compressed data"))
+        }
+    }
+}
+
 fn inflate(raw: &[u8], entry: &ZipEntry, out: &mut Vec<u8>) -> Result<(), ZipError> {
     use flate2::{Decompress, FlushDecompress, Status};
     let declared = entry.uncompressed_size;

@@ -236,30 +236,7 @@ fn fetch_wheel(cache: &Path, file: &str, sha256: &str) -> Result<PathBuf> {
 }
 
 fn shared_libraries(dir: &Path, recursive: bool) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() && recursive {
-                stack.push(path);
-            } else if kind.is_file()
-                && path
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().contains(".so"))
-                && std::fs::read(&path).is_ok_and(|b| b.starts_with(b"\x7fELF"))
-            {
-                found.push(path);
-            }
-        }
-    }
-    found
+    wheelfix_testkit::elf_files(dir, recursive, &|name: &str| name.contains(".so"))
 }
 
 fn median(mut values: Vec<Duration>) -> Duration {

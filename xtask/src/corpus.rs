@@ -14,7 +14,6 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -242,7 +241,7 @@ fn fetch(entry: &Entry, dir: &Path) -> Outcome {
         }
     }
     let started = Instant::now();
-    match download(entry, dir, &dest) {
+    match download(entry, &dest) {
         Ok(()) => Outcome::Downloaded {
             seconds: started.elapsed().as_secs_f64(),
         },
@@ -251,61 +250,8 @@ fn fetch(entry: &Entry, dir: &Path) -> Outcome {
 }
 
 /// Download to a temporary name in the same directory, verify, then rename into place.
-fn download(entry: &Entry, dir: &Path, dest: &Path) -> Result<()> {
-    let partial = dir.join(format!(".{}.part-{}", entry.filename, std::process::id()));
-    let result = download_to(entry, &partial).and_then(|()| {
-        std::fs::rename(&partial, dest)
-            .with_context(|| format!("renaming {} to {}", partial.display(), dest.display()))
-    });
-    if result.is_err() {
-        // Best effort: a stale partial file is harmless (it is never read) but wastes space.
-        let _ = std::fs::remove_file(&partial);
-    }
-    result
-}
-
-fn download_to(entry: &Entry, partial: &Path) -> Result<()> {
-    let output = Command::new("curl")
-        .args([
-            "--fail",
-            "--location",
-            "--silent",
-            "--show-error",
-            "--retry",
-            "4",
-            "--retry-delay",
-            "2",
-            "--retry-connrefused",
-            "--connect-timeout",
-            "30",
-            "--output",
-        ])
-        .arg(partial)
-        .arg(&entry.url)
-        .output()
-        .context("spawning curl (is it installed?)")?;
-    if !output.status.success() {
-        bail!(
-            "curl {} failed ({}): {}",
-            entry.url,
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    let size = std::fs::metadata(partial)
-        .with_context(|| format!("reading {}", partial.display()))?
-        .len();
-    if size != entry.size {
-        bail!("downloaded {size} bytes, expected {}", entry.size);
-    }
-    let hash = sha256_of(partial)?;
-    if hash != entry.sha256 {
-        bail!(
-            "downloaded file has sha256 {hash}, expected {}",
-            entry.sha256
-        );
-    }
-    Ok(())
+fn download(entry: &Entry, dest: &Path) -> Result<()> {
+    wheelfix_testkit::download_verified(&entry.url, &entry.sha256, dest).map_err(anyhow::Error::msg)
 }
 
 /// Streaming sha256 (the corpus has wheels of a few hundred MB).

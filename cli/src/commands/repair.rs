@@ -216,10 +216,19 @@ fn existing_tag_holds(
     if tag.libc() != Some(verdict.libc) {
         return verdict.claims.iter().any(|c| c.tag == *tag && c.met);
     }
+    // The tag holds after the repair when nothing but vendoring stood in its way and every
+    // library it needs vendored is grafted.
+    let grafted: Vec<&String> = verdict
+        .policy(graft_policy)
+        .map(|p| p.external_libs.keys().collect())
+        .unwrap_or_default();
     match table.by_tag(tag).and_then(|p| verdict.policy(&p.name)) {
         Some(assessment) => {
             assessment.reachable_by_repair(verdict)
-                && verdict.at_least(graft_policy, &assessment.name)
+                && assessment
+                    .external_libs
+                    .keys()
+                    .all(|lib| grafted.contains(&lib))
         }
         None => false,
     }

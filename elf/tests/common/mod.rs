@@ -65,28 +65,13 @@ pub fn copy_fixture(case: &str, file: &str, dir: &Path, name: &str) -> PathBuf {
     write_file(dir, name, &read_fixture(case, file))
 }
 
-fn require_oracles() -> bool {
-    std::env::var_os("WHEELFIX_REQUIRE_ORACLES").is_some_and(|v| v == "1")
-}
+#[allow(unused_imports)] // not every test binary that includes this module skips
+pub use wheelfix_testkit::skip_or_fail;
 
 /// Whether `tool` can be run; prints `skipped: ...` (or panics under
 /// `WHEELFIX_REQUIRE_ORACLES=1`) when it cannot.
 pub fn have_tool(tool: &str) -> bool {
-    let found = Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty());
-    if !found {
-        skip_or_fail(&format!("`{tool}` is not installed"));
-    }
-    found
-}
-
-pub fn skip_or_fail(why: &str) {
-    if require_oracles() {
-        panic!("required oracle missing: {why}");
-    }
-    println!("skipped: {why}");
+    wheelfix_testkit::oracle(tool).is_some()
 }
 
 pub fn name(text: &str) -> ElfName {
