@@ -110,6 +110,10 @@ pub struct AnalyzeOptions {
     /// Facts already known for members with this (path, CRC-32, size), e.g. from the input of
     /// a repair when its output is audited again; such members are not decompressed.
     pub known_facts: Option<Arc<KnownFacts>>,
+    /// ELF members up to this size are inflated in memory (the fastest way); larger ones stream
+    /// through an unlinked scratch file so that resident memory stays bounded. `None` means
+    /// the bounded default, 64 MiB, which `repair` relies on for its memory guarantee.
+    pub in_memory_limit: Option<u64>,
 }
 
 /// ELF facts (and RECORD digests) by (member path, CRC-32, uncompressed size).

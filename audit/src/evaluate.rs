@@ -419,25 +419,42 @@ fn versioned_requirements<'f, 'a>(
 ) -> Requirements {
     let mut out: Requirements = BTreeMap::new();
     for (label, facts, is_internal) in files {
+        if facts.version_needs.is_empty() {
+            continue;
+        }
+        // One pass over the symbols, grouped by the version they are bound to: a large C++
+        // library has tens of thousands of them and dozens of version needs.
+        let mut bound: BTreeMap<(&[u8], &[u8]), Vec<String>> = BTreeMap::new();
+        for symbol in &facts.undefined_symbols {
+            if let Some(version) = &symbol.version {
+                let file = symbol
+                    .version_file
+                    .as_ref()
+                    .map(|f| f.as_bytes())
+                    .unwrap_or_default();
+                bound
+                    .entry((version.as_bytes(), file))
+                    .or_default()
+                    .push(symbol.name.to_string());
+            }
+        }
         for need in &facts.version_needs {
             let library = need.file.to_string();
             for version in &need.versions {
-                let version = version.to_string();
-                if is_internal(&library, &version) {
+                let version_text = version.to_string();
+                if is_internal(&library, &version_text) {
                     continue;
                 }
-                let symbols: Vec<String> = facts
-                    .undefined_symbols
-                    .iter()
-                    .filter(|s| {
-                        s.version.as_ref().is_some_and(|v| *v == version.as_str())
-                            && s.version_file
-                                .as_ref()
-                                .is_none_or(|f| *f == library.as_str())
-                    })
-                    .map(|s| s.name.to_string())
-                    .collect();
-                out.entry((library.clone(), version))
+                let mut symbols: Vec<String> = bound
+                    .get(&(version.as_bytes(), need.file.as_bytes()))
+                    .cloned()
+                    .unwrap_or_default();
+                // Symbols whose version names no file are attributed to every need of that
+                // version.
+                if let Some(unfiled) = bound.get(&(version.as_bytes(), &b""[..])) {
+                    symbols.extend(unfiled.iter().cloned());
+                }
+                out.entry((library.clone(), version_text))
                     .or_default()
                     .entry(label.clone())
                     .or_default()
@@ -531,34 +548,46 @@ pub fn external_libs(
     let mut out: BTreeMap<String, ExternalLib> = BTreeMap::new();
     for tree in roots {
         let counts = |lib: &str| !is_dynamic_loader(lib) && !policy.whitelists(lib, arch);
-        let mut pending: Vec<String> = tree.needed.iter().filter(|l| counts(l)).cloned().collect();
-        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut pending: Vec<&str> = tree
+            .needed
+            .iter()
+            .map(String::as_str)
+            .filter(|l| counts(l))
+            .collect();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
         while let Some(lib) = pending.pop() {
-            if !seen.insert(lib.clone()) {
+            if !seen.insert(lib) {
                 continue;
             }
-            if let Some(resolved) = tree.libraries.get(&lib) {
+            if let Some(resolved) = tree.libraries.get(lib) {
                 pending.extend(
                     resolved
                         .needed
                         .iter()
-                        .filter(|l| counts(l) && !seen.contains(*l))
-                        .cloned(),
+                        .map(String::as_str)
+                        .filter(|l| counts(l) && !seen.contains(l)),
                 );
             }
         }
         for lib in seen {
-            let resolved = tree.libraries.get(&lib);
-            let realpath = resolved.and_then(|r| r.realpath.clone());
-            if realpath.as_ref().is_some_and(Location::is_in_wheel) {
+            let resolved = tree.libraries.get(lib);
+            if resolved
+                .and_then(|r| r.realpath.as_ref())
+                .is_some_and(Location::is_in_wheel)
+            {
                 continue;
             }
-            let entry = out.entry(lib).or_insert_with(|| ExternalLib {
-                realpath,
-                needed_by: BTreeSet::new(),
-                facts: resolved.and_then(|r| r.facts.clone()),
-            });
-            entry.needed_by.insert(tree.root.clone());
+            let entry = match out.get_mut(lib) {
+                Some(entry) => entry,
+                None => out.entry(lib.to_owned()).or_insert_with(|| ExternalLib {
+                    realpath: resolved.and_then(|r| r.realpath.clone()),
+                    needed_by: BTreeSet::new(),
+                    facts: resolved.and_then(|r| r.facts.clone()),
+                }),
+            };
+            if !entry.needed_by.contains(&tree.root) {
+                entry.needed_by.insert(tree.root.clone());
+            }
         }
     }
     out

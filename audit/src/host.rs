@@ -85,9 +85,35 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 /// A `HostFs` over a real directory tree.
+///
+/// Answers are memoized for the life of the value: one audit asks for the same few hundred
+/// paths once per ELF member, and a wheel with hundreds of members would otherwise repeat the
+/// same `lstat`/`readlink` chains thousands of times. The tree is assumed not to change while a
+/// command runs.
 pub struct RealHost {
     root: PathBuf,
     facts: Mutex<HashMap<PathBuf, Option<Arc<ElfFacts>>>>,
+    resolved: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    realpaths: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+}
+
+/// Look `key` up in `cache`, computing and storing it on a miss. A poisoned lock only costs
+/// the memoization, never the answer.
+fn memoized<V: Clone>(
+    cache: &Mutex<HashMap<PathBuf, V>>,
+    key: &Path,
+    compute: impl FnOnce() -> V,
+) -> V {
+    if let Ok(map) = cache.lock()
+        && let Some(hit) = map.get(key)
+    {
+        return hit.clone();
+    }
+    let value = compute();
+    if let Ok(mut map) = cache.lock() {
+        map.insert(key.to_path_buf(), value.clone());
+    }
+    value
 }
 
 impl RealHost {
@@ -96,6 +122,8 @@ impl RealHost {
         RealHost {
             root: root.to_path_buf(),
             facts: Mutex::new(HashMap::new()),
+            resolved: Mutex::new(HashMap::new()),
+            realpaths: Mutex::new(HashMap::new()),
         }
     }
 
@@ -109,11 +137,38 @@ impl RealHost {
         self.root.join(relative)
     }
 
+    fn realpath_uncached(&self, path: &Path) -> Option<PathBuf> {
+        let mut current = normalize(path);
+        for _ in 0..40 {
+            let parent = current
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("/"));
+            let name = current.file_name()?.to_os_string();
+            let host = self.host_path(&self.resolve(&parent)?.join(&name));
+            let metadata = fs::symlink_metadata(&host).ok()?;
+            if !metadata.file_type().is_symlink() {
+                return Some(current);
+            }
+            let link = fs::read_link(&host).ok()?;
+            current = normalize(&if link.is_absolute() {
+                link
+            } else {
+                parent.join(link)
+            });
+        }
+        None
+    }
+
     fn is_system_root(&self) -> bool {
         self.root == Path::new("/")
     }
 
     fn resolve(&self, target: &Path) -> Option<PathBuf> {
+        memoized(&self.resolved, target, || self.resolve_uncached(target))
+    }
+
+    fn resolve_uncached(&self, target: &Path) -> Option<PathBuf> {
         if self.is_system_root() {
             return fs::canonicalize(target).ok();
         }
@@ -169,42 +224,15 @@ impl HostFs for RealHost {
     }
 
     fn realpath(&self, path: &Path) -> Option<PathBuf> {
-        let mut current = normalize(path);
-        for _ in 0..40 {
-            let parent = current
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("/"));
-            let name = current.file_name()?.to_os_string();
-            let host = self.host_path(&self.resolve(&parent)?.join(&name));
-            let metadata = fs::symlink_metadata(&host).ok()?;
-            if !metadata.file_type().is_symlink() {
-                return Some(current);
-            }
-            let link = fs::read_link(&host).ok()?;
-            current = normalize(&if link.is_absolute() {
-                link
-            } else {
-                parent.join(link)
-            });
-        }
-        None
+        memoized(&self.realpaths, path, || self.realpath_uncached(path))
     }
 
     fn elf_facts(&self, realpath: &Path) -> Option<Arc<ElfFacts>> {
-        if let Ok(cache) = self.facts.lock()
-            && let Some(cached) = cache.get(realpath)
-        {
-            return cached.clone();
-        }
-        let facts = self
-            .resolve(realpath)
-            .and_then(|canonical| read_elf_facts(&self.host_path(&canonical)))
-            .map(Arc::new);
-        if let Ok(mut cache) = self.facts.lock() {
-            cache.insert(realpath.to_path_buf(), facts.clone());
-        }
-        facts
+        memoized(&self.facts, realpath, || {
+            self.resolve(realpath)
+                .and_then(|canonical| read_elf_facts(&self.host_path(&canonical)))
+                .map(Arc::new)
+        })
     }
 
     fn read_text(&self, path: &Path) -> Option<String> {

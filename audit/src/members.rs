@@ -27,7 +27,7 @@ pub(crate) fn with_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     })
 }
 
-/// Members larger than this are not held in memory while their facts are read.
+/// By default, members larger than this are not held in memory while their facts are read.
 pub(crate) const SPILL_THRESHOLD: u64 = 64 << 20;
 
 /// The facts of one ELF member and, when `options.verify_record`, its RECORD digest (checked
@@ -51,15 +51,16 @@ pub(crate) fn elf_facts(
             source,
         })
     };
-    let (facts, digest) = if entry.uncompressed_size > SPILL_THRESHOLD {
-        spilled(wheel, member, options.verify_record, &parse)?
-    } else {
-        wheel.read_into(member, buffer)?;
-        let digest = options
-            .verify_record
-            .then(|| urlsafe_b64_nopad(&Sha256::digest(&buffer[..])));
-        (parse(buffer)?, digest)
-    };
+    let (facts, digest) =
+        if entry.uncompressed_size > options.in_memory_limit.unwrap_or(SPILL_THRESHOLD) {
+            spilled(wheel, member, options.verify_record, &parse)?
+        } else {
+            wheel.read_into(member, buffer)?;
+            let digest = options
+                .verify_record
+                .then(|| urlsafe_b64_nopad(&Sha256::digest(&buffer[..])));
+            (parse(buffer)?, digest)
+        };
     if let Some(digest) = &digest
         && let Some(row) = wheel.record.iter().find(|r| r.path == member.path)
         && let Some((algorithm, expected)) = &row.hash

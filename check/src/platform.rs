@@ -102,6 +102,7 @@ fn audit(
         plat: None,
         verify_record: false,
         known_facts: Some(Arc::new(known)),
+        in_memory_limit: None,
     };
     let analysis = match analyze(&wheel, options.host, &analyze_options) {
         Ok(Analysis::Pure { .. }) => {

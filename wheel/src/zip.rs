@@ -534,7 +534,7 @@ impl<'a> ZipArchive<'a> {
 /// output may exceed the declared size by one chunk, which the caller reports.
 /// Members up to this size are inflated in one call into a buffer of exactly their declared
 /// size (the declared size is trusted for the allocation only this far).
-const WHOLE_BUFFER_LIMIT: u64 = 256 << 20;
+const WHOLE_BUFFER_LIMIT: u64 = 1 << 30;
 
 thread_local! {
     static LIBDEFLATE: std::cell::RefCell<libdeflater::Decompressor> = std::cell::RefCell::new(libdeflater::Decompressor::new());

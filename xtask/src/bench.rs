@@ -33,7 +33,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         } else if let Some(runs) = arg.strip_prefix("--runs=") {
             options.peer_runs = runs.parse().context("--runs")?;
         } else {
-            bail!("unknown bench option `{arg}` (use --only=audit|check and --runs=N)");
+            bail!("unknown bench option `{arg}` (use --only=audit|check|repair and --runs=N)");
         }
     }
     let root = repo_root();

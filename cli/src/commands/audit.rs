@@ -91,9 +91,12 @@ pub(crate) fn run(args: &AuditArgs) -> Result<ExitStatus> {
     };
     let wheels = expand_wheels(&args.inputs)?;
     let host = host(&args.search)?;
+    // An audit holds each ELF member in memory (up to 1 GiB) for speed; only `repair`
+    // promises bounded memory.
     let options = AnalyzeOptions {
         search: search_options(&args.search, &args.exclude),
         plat: plat.clone(),
+        in_memory_limit: Some(1 << 30),
         ..AnalyzeOptions::default()
     };
     let evaluate_options = EvaluateOptions {

@@ -127,6 +127,7 @@ fn repair_one(path: &Path, context: &Context_<'_>) -> Result<PathBuf, Failure> {
         plat,
         verify_record: true,
         known_facts: None,
+        in_memory_limit: None,
     };
     let analysis = match analyze(&wheel, context.host, &options).map_err(|e| error(&e))? {
         Analysis::Pure { .. } => {
@@ -248,6 +249,7 @@ fn reaudit(
         plat: None,
         verify_record: false,
         known_facts: Some(known.clone()),
+        in_memory_limit: None,
     };
     let analysis = match analyze(&wheel, context.host, &options).map_err(|e| e.to_string())? {
         Analysis::Pure { .. } => return Ok(()),
