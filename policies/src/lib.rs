@@ -6,7 +6,7 @@
 //! contain the previous one. This crate reads no files at run time and knows nothing about ELF:
 //! it answers "what does policy P allow on architecture A".
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -46,21 +46,56 @@ pub enum PolicyError {
 }
 
 #[derive(Deserialize)]
-struct RawPolicy {
+struct RawPolicy<'a> {
     name: String,
     aliases: Vec<String>,
     priority: u32,
-    symbol_versions: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    #[serde(borrow)]
+    symbol_versions: BTreeMap<&'a str, SymbolVersions<'a>>,
     lib_whitelist: Vec<String>,
     blacklist: BTreeMap<String, Vec<String>>,
 }
 
 /// Symbol-version prefix (`GLIBC`, `GLIBCXX`, ...) → allowed versions (`2.17`, `3.4.19`, ...).
-pub type SymbolVersions = BTreeMap<String, BTreeSet<String>>;
+pub type SymbolVersions<'a> = BTreeMap<&'a str, Versions<'a>>;
+
+/// The versions of one prefix in table order, borrowed from the policy JSON (which therefore
+/// must not escape characters in them; auditwheel's never does).
+///
+/// The table is parsed at every start-up and lists ~10,000 versions; building owned sets of
+/// them cost more than auditing a small wheel. A list holds a few dozen entries and is asked a
+/// few hundred questions per audit, so a linear scan beats any index.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Versions<'a>(#[serde(borrow)] Vec<&'a str>);
+
+impl Versions<'_> {
+    pub fn contains(&self, version: &str) -> bool {
+        self.0.contains(&version)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().copied()
+    }
+
+    /// The versions of `self` that `other` lacks, in order.
+    fn missing_from(&self, other: &Versions<'_>) -> Vec<String> {
+        // auditwheel usually appends new versions to the previous policy's list.
+        if other.0.starts_with(&self.0) {
+            return Vec::new();
+        }
+        let mut sorted = other.0.clone();
+        sorted.sort_unstable();
+        self.iter()
+            .filter(|v| sorted.binary_search(v).is_err())
+            .map(str::to_owned)
+            .collect()
+    }
+}
 
 /// One policy of the table, independent of architecture (names have no arch suffix).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
+pub struct Policy<'a> {
     /// `linux`, `manylinux_2_17`, `musllinux_1_2`, ...
     pub name: String,
     /// Legacy names, e.g. `manylinux2014`.
@@ -68,13 +103,13 @@ pub struct Policy {
     /// Higher is more compatible; `linux` is 0.
     pub priority: u32,
     pub libc: Libc,
-    symbol_versions: BTreeMap<Arch, SymbolVersions>,
+    symbol_versions: BTreeMap<Arch, SymbolVersions<'a>>,
     whitelist: BTreeSet<String>,
     /// Library → symbols that must not be referenced from it.
     pub blacklist: BTreeMap<String, BTreeSet<String>>,
 }
 
-impl Policy {
+impl<'a> Policy<'a> {
     /// The catch-all policy every wheel meets.
     pub fn is_linux(&self) -> bool {
         self.priority == 0
@@ -86,7 +121,7 @@ impl Policy {
     }
 
     /// The allowed symbol versions on `arch`, `None` for the catch-all or an unsupported arch.
-    pub fn symbol_versions(&self, arch: Arch) -> Option<&SymbolVersions> {
+    pub fn symbol_versions(&self, arch: Arch) -> Option<&SymbolVersions<'a>> {
         self.symbol_versions.get(&arch)
     }
 
@@ -145,28 +180,25 @@ impl Policy {
 
 /// All policies for one libc, most compatible first, the catch-all `linux` last.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicySet {
+pub struct PolicySet<'a> {
     pub libc: Libc,
-    policies: Vec<Policy>,
+    policies: Vec<Policy<'a>>,
 }
 
-impl PolicySet {
-    /// Parse and validate a policy table in auditwheel's JSON format.
-    pub fn parse(libc: Libc, json: &str) -> Result<PolicySet, PolicyError> {
+impl<'a> PolicySet<'a> {
+    /// Parse and validate a policy table in auditwheel's JSON format. Version strings borrow
+    /// from `json`.
+    pub fn parse(libc: Libc, json: &'a str) -> Result<PolicySet<'a>, PolicyError> {
         let raw: Vec<RawPolicy> =
             serde_json::from_str(json).map_err(|e| PolicyError::Json(e.to_string()))?;
         let mut policies = Vec::with_capacity(raw.len());
         for policy in raw {
             let mut symbol_versions = BTreeMap::new();
-            for (arch_name, prefixes) in &policy.symbol_versions {
+            for (arch_name, prefixes) in policy.symbol_versions {
                 let arch: Arch = arch_name.parse().map_err(|_| PolicyError::UnknownArch {
                     policy: policy.name.clone(),
-                    arch: arch_name.clone(),
+                    arch: arch_name.to_string(),
                 })?;
-                let prefixes: SymbolVersions = prefixes
-                    .iter()
-                    .map(|(prefix, versions)| (prefix.clone(), versions.iter().cloned().collect()))
-                    .collect();
                 symbol_versions.insert(arch, prefixes);
             }
             policies.push(Policy {
@@ -200,9 +232,9 @@ impl PolicySet {
     }
 
     /// The table embedded in this binary for `libc`.
-    pub fn embedded(libc: Libc) -> Result<&'static PolicySet, PolicyError> {
-        static MANYLINUX: OnceLock<Result<PolicySet, PolicyError>> = OnceLock::new();
-        static MUSLLINUX: OnceLock<Result<PolicySet, PolicyError>> = OnceLock::new();
+    pub fn embedded(libc: Libc) -> Result<&'static PolicySet<'static>, PolicyError> {
+        static MANYLINUX: OnceLock<Result<PolicySet<'static>, PolicyError>> = OnceLock::new();
+        static MUSLLINUX: OnceLock<Result<PolicySet<'static>, PolicyError>> = OnceLock::new();
         let cell = match libc {
             Libc::Glibc => MANYLINUX.get_or_init(|| PolicySet::parse(Libc::Glibc, MANYLINUX_JSON)),
             Libc::Musl => MUSLLINUX.get_or_init(|| PolicySet::parse(Libc::Musl, MUSLLINUX_JSON)),
@@ -211,21 +243,21 @@ impl PolicySet {
     }
 
     /// Every policy, most compatible first, `linux` last.
-    pub fn all(&self) -> &[Policy] {
+    pub fn all(&self) -> &[Policy<'a>] {
         &self.policies
     }
 
     /// The policies that exist on `arch`, most compatible first, `linux` last.
-    pub fn for_arch(&self, arch: Arch) -> impl Iterator<Item = &Policy> {
+    pub fn for_arch(&self, arch: Arch) -> impl Iterator<Item = &Policy<'a>> {
         self.policies.iter().filter(move |p| p.supports(arch))
     }
 
-    pub fn linux(&self) -> &Policy {
+    pub fn linux(&self) -> &Policy<'a> {
         // `parse` guarantees a last element that is the catch-all.
         &self.policies[self.policies.len() - 1]
     }
 
-    pub fn by_name(&self, name: &str) -> Option<&Policy> {
+    pub fn by_name(&self, name: &str) -> Option<&Policy<'a>> {
         self.policies
             .iter()
             .find(|p| p.name == name || p.aliases.iter().any(|a| a == name))
@@ -233,7 +265,7 @@ impl PolicySet {
 
     /// The policy a platform tag names (`manylinux2014_x86_64` → `manylinux_2_17`), if it is of
     /// this libc and exists on the tag's architecture.
-    pub fn by_tag(&self, tag: &PlatformTag) -> Option<&Policy> {
+    pub fn by_tag(&self, tag: &PlatformTag) -> Option<&Policy<'a>> {
         let arch = tag.arch()?;
         if tag.libc() != Some(self.libc) {
             return None;
@@ -244,39 +276,36 @@ impl PolicySet {
     }
 }
 
-fn validate_monotonic(policies: &[Policy]) -> Result<(), PolicyError> {
-    let mut whitelist: BTreeSet<&String> = BTreeSet::new();
-    let mut versions: BTreeMap<(Arch, &String), BTreeSet<&String>> = BTreeMap::new();
+fn validate_monotonic(policies: &[Policy<'_>]) -> Result<(), PolicyError> {
+    // Containment is transitive, so each policy is compared with the one before it only; an
+    // (arch, prefix) that skips a policy is compared with the last policy that listed it.
+    let mut previous_whitelist: Option<&BTreeSet<String>> = None;
+    let mut previous_versions: HashMap<(Arch, &str), &Versions<'_>> = HashMap::new();
     for policy in policies.iter().filter(|p| !p.is_linux()) {
-        let missing: Vec<String> = whitelist
-            .iter()
-            .filter(|lib| !policy.whitelist.contains(**lib))
-            .map(|s| (*s).clone())
-            .collect();
-        if !missing.is_empty() {
-            return Err(PolicyError::WhitelistNotMonotonic {
-                policy: policy.name.clone(),
-                missing,
-            });
+        if let Some(older) = previous_whitelist {
+            let missing: Vec<String> = older.difference(&policy.whitelist).cloned().collect();
+            if !missing.is_empty() {
+                return Err(PolicyError::WhitelistNotMonotonic {
+                    policy: policy.name.clone(),
+                    missing,
+                });
+            }
         }
-        whitelist.extend(policy.whitelist.iter());
+        previous_whitelist = Some(&policy.whitelist);
         for (arch, prefixes) in &policy.symbol_versions {
             for (prefix, allowed) in prefixes {
-                let seen = versions.entry((*arch, prefix)).or_default();
-                let missing: Vec<String> = seen
-                    .iter()
-                    .filter(|v| !allowed.contains(**v))
-                    .map(|s| (*s).clone())
-                    .collect();
+                let Some(older) = previous_versions.insert((*arch, *prefix), allowed) else {
+                    continue;
+                };
+                let missing = older.missing_from(allowed);
                 if !missing.is_empty() {
                     return Err(PolicyError::SymbolVersionsNotMonotonic {
                         policy: policy.name.clone(),
                         arch: arch.to_string(),
-                        prefix: prefix.clone(),
+                        prefix: prefix.to_string(),
                         missing,
                     });
                 }
-                seen.extend(allowed.iter());
             }
         }
     }
@@ -383,6 +412,34 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "policy `manylinux_2_12` is missing whitelisted libraries of more compatible policies: [\"libm.so.6\"]"
+        );
+    }
+
+    #[test]
+    fn monotonicity_ignores_list_order_and_spans_policies_without_the_arch() {
+        let table = |newest_versions: &str| {
+            format!(
+                r#"[
+          {{"name": "linux", "aliases": [], "priority": 0, "symbol_versions": {{}}, "lib_whitelist": [], "blacklist": {{}}}},
+          {{"name": "manylinux_2_5", "aliases": [], "priority": 100, "symbol_versions": {{"i686": {{"GLIBC": ["2.1", "2.5"]}}, "x86_64": {{"GLIBC": ["2.5"]}}}}, "lib_whitelist": [], "blacklist": {{}}}},
+          {{"name": "manylinux_2_12", "aliases": [], "priority": 90, "symbol_versions": {{"x86_64": {{"GLIBC": ["2.5", "2.12"]}}}}, "lib_whitelist": [], "blacklist": {{}}}},
+          {{"name": "manylinux_2_17", "aliases": [], "priority": 80, "symbol_versions": {{"i686": {{"GLIBC": {newest_versions}}}, "x86_64": {{"GLIBC": ["2.17", "2.12", "2.5"]}}}}, "lib_whitelist": [], "blacklist": {{}}}}
+        ]"#
+            )
+        };
+        let reordered = table(r#"["2.5", "2.17", "2.1"]"#);
+        let set = PolicySet::parse(Libc::Glibc, &reordered).unwrap();
+        let allowed = &set
+            .by_name("manylinux_2_17")
+            .unwrap()
+            .symbol_versions(Arch::I686)
+            .unwrap()["GLIBC"];
+        assert!(allowed.contains("2.1") && !allowed.contains("2.12"));
+        // manylinux_2_12 has no i686 entry: manylinux_2_17 is still held to manylinux_2_5's.
+        let gap = table(r#"["2.5", "2.17"]"#);
+        assert_eq!(
+            PolicySet::parse(Libc::Glibc, &gap).unwrap_err().to_string(),
+            "policy `manylinux_2_17` on `i686` is missing GLIBC versions of more compatible policies: [\"2.1\"]"
         );
     }
 
