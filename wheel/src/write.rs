@@ -72,23 +72,48 @@ pub struct PreparedData {
     pub data: Vec<u8>,
 }
 
+thread_local! {
+    /// libdeflate compressors allocate their tables once; keep one per thread and level.
+    static COMPRESSORS: std::cell::RefCell<Vec<(u32, libdeflater::Compressor)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Raw DEFLATE of a whole buffer with libdeflate, which compresses a grafted library two to
+/// three times faster than zlib at the same level with output no larger. Its levels 1–9 are
+/// meant to match zlib's; 0 stores.
+fn deflate(data: &[u8], level: u32) -> Vec<u8> {
+    let compress = |compressor: &mut libdeflater::Compressor| {
+        let mut out = vec![0; compressor.deflate_compress_bound(data.len())];
+        // The bound is what libdeflate promises to need, so this cannot run out of room.
+        let written = compressor.deflate_compress(data, &mut out).unwrap_or(0);
+        out.truncate(written);
+        out
+    };
+    let new_compressor = || {
+        let level = libdeflater::CompressionLvl::new(level as i32).unwrap_or_default();
+        libdeflater::Compressor::new(level)
+    };
+    COMPRESSORS.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut compressors) => {
+            let index = match compressors.iter().position(|(l, _)| *l == level) {
+                Some(index) => index,
+                None => {
+                    compressors.push((level, new_compressor()));
+                    compressors.len() - 1
+                }
+            };
+            compress(&mut compressors[index].1)
+        }
+        Err(_) => compress(&mut new_compressor()),
+    })
+}
+
 /// Compress `data` for a member; pure, so members can be prepared in parallel.
 pub fn prepare(data: &[u8], compression: Compression) -> PreparedData {
     let crc32 = crc32fast::hash(data);
     let (method, stored) = match compression {
         Compression::Stored => (METHOD_STORED, data.to_vec()),
-        Compression::Deflated(level) => {
-            let mut encoder = flate2::write::DeflateEncoder::new(
-                Vec::with_capacity(data.len() / 2),
-                flate2::Compression::new(level.min(9)),
-            );
-            // Writing into a Vec cannot fail.
-            let compressed = encoder
-                .write_all(data)
-                .and_then(|()| encoder.finish())
-                .unwrap_or_default();
-            (METHOD_DEFLATED, compressed)
-        }
+        Compression::Deflated(level) => (METHOD_DEFLATED, deflate(data, level.min(9))),
     };
     PreparedData {
         method,

@@ -529,9 +529,6 @@ impl<'a> ZipArchive<'a> {
     }
 }
 
-/// Inflate a whole member in one pass into a growing buffer. The buffer starts at most at
-/// 64 MiB and grows only as data really arrives, so a lying size cannot make us allocate; the
-/// output may exceed the declared size by one chunk, which the caller reports.
 /// Members up to this size are inflated in one call into a buffer of exactly their declared
 /// size (the declared size is trusted for the allocation only this far).
 const WHOLE_BUFFER_LIMIT: u64 = 1 << 30;
@@ -561,6 +558,10 @@ fn inflate_whole(raw: &[u8], entry: &ZipEntry, out: &mut Vec<u8>) -> Result<(), 
     }
 }
 
+/// Inflate a member larger than [`WHOLE_BUFFER_LIMIT`] by streaming into a growing buffer.
+/// The buffer starts at most at 64 MiB and grows only as data really arrives, so a lying size
+/// cannot make us allocate; the output may exceed the declared size by one chunk, which the
+/// caller reports.
 fn inflate(raw: &[u8], entry: &ZipEntry, out: &mut Vec<u8>) -> Result<(), ZipError> {
     use flate2::{Decompress, FlushDecompress, Status};
     let declared = entry.uncompressed_size;

@@ -347,9 +347,12 @@ fn time_and_memory(command: Command) -> Result<(Duration, u64)> {
             None => timed.env_remove(key),
         };
     }
+    // GNU time prints wall time in hundredths of a second, too coarse for small wheels.
+    let started = std::time::Instant::now();
     let output = timed
         .output()
         .context("running /usr/bin/time (Debian package `time`)")?;
+    let elapsed = started.elapsed();
     if !output.status.success() {
         bail!(
             "{timed:?} failed: {}",
@@ -358,10 +361,32 @@ fn time_and_memory(command: Command) -> Result<(Duration, u64)> {
     }
     let text = std::fs::read_to_string(&stats)?;
     let _ = std::fs::remove_file(&stats);
-    let mut parts = text.split_whitespace();
-    let seconds: f64 = parts.next().context("time output")?.parse()?;
-    let kilobytes: u64 = parts.next().context("time output")?.parse()?;
-    Ok((Duration::from_secs_f64(seconds), kilobytes))
+    let kilobytes: u64 = text
+        .split_whitespace()
+        .nth(1)
+        .context("time output")?
+        .parse()?;
+    Ok((elapsed, kilobytes))
+}
+
+/// The wheels `cargo xtask built-wheels` produced, from its index, by name.
+fn built_wheels() -> Result<Vec<PathBuf>> {
+    let dir = repo_root().join(".cache/built-wheels");
+    let index: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("index.json"))
+            .context("no built wheels: run `cargo xtask built-wheels` (or `cargo xtask test`)")?,
+    )?;
+    let mut wheels = Vec::new();
+    for entry in index["wheels"]
+        .as_object()
+        .context("index.json: wheels")?
+        .values()
+    {
+        let relative = entry["wheel"].as_str().context("index.json: wheel")?;
+        wheels.push(dir.join(relative));
+    }
+    wheels.sort();
+    Ok(wheels)
 }
 
 /// The largest uncompressed member of a wheel, in bytes.
@@ -387,15 +412,7 @@ fn repair(options: &Options) -> Result<String> {
     );
     let root = repo_root();
     // The wheels built from source by the repair tests, the example wheel, and the large one.
-    let mut inputs: Vec<PathBuf> = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(root.join(".cache/built-wheels")) {
-        let mut built: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "whl"))
-            .collect();
-        built.sort();
-        inputs.extend(built);
-    }
+    let mut inputs: Vec<PathBuf> = built_wheels()?;
     inputs.push(root.join(crate::example::EXAMPLE));
     inputs.push(root.join(".cache/corpus/xgboost-2.1.4-py3-none-manylinux_2_28_x86_64.whl"));
     let out = std::env::temp_dir().join(format!("wheelfix-bench-repair-{}", std::process::id()));
