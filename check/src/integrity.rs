@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use wheelfix_wheel::metadata::split_csv_line;
 use wheelfix_wheel::{HeaderFile, InstallScheme, ZipArchive};
 
 use crate::contents::{Content, OTHER_ALGORITHMS};
@@ -73,10 +74,10 @@ pub(crate) fn read_record(
             continue;
         }
         let mut bad = |why: String| findings.push(R005.at(&path, format!("line {line_no}: {why}")));
-        let fields = match split_csv(line) {
+        let fields = match split_csv_line(line) {
             Ok(fields) => fields,
             Err(why) => {
-                bad(why.to_owned());
+                bad(why);
                 continue;
             }
         };
@@ -125,49 +126,6 @@ pub(crate) fn read_record(
         path: Some(path),
         rows,
     }
-}
-
-/// Split one CSV line as Python's `csv` module writes it (quotes doubled inside quoted fields).
-fn split_csv(line: &str) -> Result<Vec<String>, &'static str> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    let mut at_start = true;
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    field.push('"');
-                } else {
-                    quoted = false;
-                }
-            } else {
-                field.push(c);
-            }
-            continue;
-        }
-        match c {
-            '"' if at_start => {
-                quoted = true;
-                at_start = false;
-            }
-            ',' => {
-                fields.push(std::mem::take(&mut field));
-                at_start = true;
-            }
-            _ => {
-                field.push(c);
-                at_start = false;
-            }
-        }
-    }
-    if quoted {
-        return Err("unterminated quoted field");
-    }
-    fields.push(field);
-    Ok(fields)
 }
 
 /// `R001`–`R005`: every file listed with a matching hash and size, every row naming a file.

@@ -125,14 +125,7 @@ impl Layout {
                 .strip_prefix(data.as_str())
                 .and_then(|r| r.strip_prefix('/'))
         {
-            return match rest.split('/').next() {
-                Some("purelib") => InstallScheme::Purelib,
-                Some("platlib") => InstallScheme::Platlib,
-                Some("scripts") => InstallScheme::Scripts,
-                Some("headers") => InstallScheme::Headers,
-                Some("data") => InstallScheme::Data,
-                _ => InstallScheme::Other,
-            };
+            return InstallScheme::of_data_path(rest);
         }
         if root_is_purelib {
             InstallScheme::Purelib

@@ -112,7 +112,7 @@ pub(crate) struct RepairArgs {
     /// Strip symbol tables and debug sections from every ELF file written (in-process)
     #[arg(long)]
     pub(crate) strip: bool,
-    /// zlib level (0-9) for the members wheelfix compresses
+    /// DEFLATE level (0-9, on zlib's scale) for the members wheelfix compresses
     #[arg(
         short = 'z',
         long = "zip-compression-level",

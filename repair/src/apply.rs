@@ -55,7 +55,7 @@ pub enum RepairError {
 pub struct WriteOptions {
     /// Strip `.symtab`/`.strtab`/`.debug*` from every ELF written (in-process).
     pub strip: bool,
-    /// zlib level 0–9 for newly compressed members.
+    /// DEFLATE level 0–9 (zlib's scale) for newly compressed members.
     pub compression_level: u32,
     /// The timestamp of every entry (`SOURCE_DATE_EPOCH`, or 1980-01-01).
     pub timestamp: DosDateTime,

@@ -141,7 +141,9 @@ pub fn parse_record(text: &str) -> Result<Vec<RecordEntry>, TextError> {
     Ok(entries)
 }
 
-fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
+/// Split one RECORD line as Python's `csv` module writes it (quotes doubled inside quoted
+/// fields).
+pub fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
     let mut fields = Vec::new();
     let mut field = String::new();
     let mut chars = line.chars().peekable();

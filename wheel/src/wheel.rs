@@ -54,6 +54,21 @@ pub enum InstallScheme {
     Other,
 }
 
+impl InstallScheme {
+    /// The scheme of a path below `<name>.data/`, from its first component (`purelib/pkg/x.py`
+    /// → `Purelib`).
+    pub fn of_data_path(below_data_dir: &str) -> InstallScheme {
+        match below_data_dir.split('/').next() {
+            Some("purelib") => InstallScheme::Purelib,
+            Some("platlib") => InstallScheme::Platlib,
+            Some("scripts") => InstallScheme::Scripts,
+            Some("headers") => InstallScheme::Headers,
+            Some("data") => InstallScheme::Data,
+            _ => InstallScheme::Other,
+        }
+    }
+}
+
 /// A member of the wheel.
 #[derive(Debug, Clone)]
 pub struct Member {
@@ -358,14 +373,7 @@ fn scheme_of(
         return InstallScheme::DistInfo;
     }
     if let Some(rest) = path.strip_prefix(data_dir) {
-        return match rest.split('/').next() {
-            Some("purelib") => InstallScheme::Purelib,
-            Some("platlib") => InstallScheme::Platlib,
-            Some("scripts") => InstallScheme::Scripts,
-            Some("headers") => InstallScheme::Headers,
-            Some("data") => InstallScheme::Data,
-            _ => InstallScheme::Other,
-        };
+        return InstallScheme::of_data_path(rest);
     }
     if root_is_purelib {
         InstallScheme::Purelib
