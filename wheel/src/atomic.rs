@@ -11,6 +11,9 @@ pub struct AtomicFile {
     destination: PathBuf,
     temporary: PathBuf,
     writer: Option<BufWriter<File>>,
+    /// Set once the rename succeeded; until then dropping removes the temporary file, even
+    /// when `commit` itself failed half-way.
+    committed: bool,
 }
 
 impl AtomicFile {
@@ -39,6 +42,7 @@ impl AtomicFile {
                         destination: destination.to_path_buf(),
                         temporary,
                         writer: Some(BufWriter::with_capacity(1 << 20, file)),
+                        committed: false,
                     });
                 }
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempt < 1000 => {
@@ -71,6 +75,7 @@ impl AtomicFile {
         let file = writer.into_inner().map_err(|e| e.into_error())?;
         drop(file);
         fs::rename(&self.temporary, &self.destination)?;
+        self.committed = true;
         Ok(())
     }
 }
@@ -93,8 +98,64 @@ impl Write for AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.writer.is_some() {
+        if !self.committed {
             let _ = fs::remove_file(&self.temporary);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("wheelfix-atomic-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn commit_renames_over_the_destination() {
+        let dir = scratch_dir("commit");
+        let mut file = AtomicFile::create(&dir.join("out.whl")).unwrap();
+        file.write_all(b"new").unwrap();
+        file.commit().unwrap();
+        assert_eq!(fs::read(dir.join("out.whl")).unwrap(), b"new");
+        assert_eq!(leftovers(&dir), ["out.whl"]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn dropping_without_commit_leaves_nothing() {
+        let dir = scratch_dir("drop");
+        let mut file = AtomicFile::create(&dir.join("out.whl")).unwrap();
+        file.write_all(b"partial").unwrap();
+        drop(file);
+        assert!(leftovers(&dir).is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn failed_commit_removes_the_temporary_file() {
+        let dir = scratch_dir("failed-commit");
+        // A non-empty directory in the way makes the rename fail after the flush.
+        fs::create_dir_all(dir.join("out.whl/occupied")).unwrap();
+        let mut file = AtomicFile::create(&dir.join("out.whl")).unwrap();
+        file.write_all(b"new").unwrap();
+        assert!(file.commit().is_err());
+        assert_eq!(leftovers(&dir), ["out.whl"]);
+        assert!(dir.join("out.whl/occupied").is_dir());
+        fs::remove_dir_all(&dir).unwrap();
     }
 }
