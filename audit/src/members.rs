@@ -1,7 +1,8 @@
 //! Reading an ELF member's facts from the wheel with bounded memory: small members are
-//! inflated into a reused buffer; members above [`SPILL_THRESHOLD`] are inflated in a stream to
-//! an unlinked temporary file that is then memory-mapped, so only the pages the ELF reader
-//! touches become resident. Digests for RECORD are computed on the way when asked for.
+//! inflated into a reused buffer; members above the in-memory limit (by default
+//! [`SPILL_THRESHOLD`]; the audit command raises it to 1 GiB) are inflated in a stream to an
+//! unlinked temporary file that is then memory-mapped, so only the pages the ELF reader touches
+//! become resident. Digests for RECORD are computed on the way when asked for.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -62,16 +63,11 @@ pub(crate) fn elf_facts(
             (parse(buffer)?, digest)
         };
     if let Some(digest) = &digest
-        && let Some(row) = wheel.record.iter().find(|r| r.path == member.path)
-        && let Some((algorithm, expected)) = &row.hash
-        && algorithm == "sha256"
-        && expected != digest
+        && let Some(problem) = wheel.record_digest_mismatch(&member.path, digest)
     {
         return Err(AuditError::Member {
             member: member.path.clone(),
-            problem: format!(
-                "RECORD hash sha256={expected} does not match the content (sha256={digest})"
-            ),
+            problem,
         });
     }
     Ok((Arc::new(facts), digest))

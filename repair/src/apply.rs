@@ -548,14 +548,8 @@ fn hash_member(
         return Err(mismatch("CRC-32 does not match the archive".into()));
     }
     let digest = urlsafe_b64_nopad(&hasher.finalize());
-    if let Some(row) = wheel.record.iter().find(|r| r.path == member.path)
-        && let Some((algorithm, expected)) = &row.hash
-        && algorithm == "sha256"
-        && *expected != digest
-    {
-        return Err(mismatch(format!(
-            "RECORD hash sha256={expected} does not match the content (sha256={digest})"
-        )));
+    if let Some(problem) = wheel.record_digest_mismatch(&member.path, &digest) {
+        return Err(mismatch(problem));
     }
     Ok((digest, size))
 }

@@ -92,6 +92,9 @@ pub struct Wheel<'a> {
     /// The METADATA text exactly as stored.
     pub metadata_text: String,
     pub record: Vec<RecordEntry>,
+    /// Path → index into `record`, so that per-member lookups stay cheap on wheels with
+    /// thousands of files.
+    record_index: BTreeMap<String, usize>,
 }
 
 impl<'a> Wheel<'a> {
@@ -155,8 +158,8 @@ impl<'a> Wheel<'a> {
                 member: record_path.clone(),
                 source,
             })?;
-        let mut listed = BTreeSet::new();
-        for entry in &record {
+        let mut record_index = BTreeMap::new();
+        for (row, entry) in record.iter().enumerate() {
             if !by_path.contains_key(&entry.path) {
                 return Err(WheelError::RecordListsMissingFile {
                     member: entry.path.clone(),
@@ -171,7 +174,7 @@ impl<'a> Wheel<'a> {
                     problem: format!("RECORD says {size} bytes but the archive holds {actual}"),
                 });
             }
-            if !listed.insert(entry.path.as_str()) {
+            if record_index.insert(entry.path.clone(), row).is_some() {
                 return Err(WheelError::RecordDuplicate {
                     member: entry.path.clone(),
                 });
@@ -204,6 +207,7 @@ impl<'a> Wheel<'a> {
             metadata,
             metadata_text,
             record,
+            record_index,
         })
     }
 
@@ -268,28 +272,26 @@ impl<'a> Wheel<'a> {
         Ok(bytes)
     }
 
-    /// Whether `bytes` (the content of `member`) disagrees with its RECORD row, and how.
+    /// Whether `bytes` (the content of `member`) disagrees with its RECORD hash, and how.
+    /// (Sizes need no check here: `open` compared RECORD's with the archive's, and reading
+    /// compares the archive's with the data.)
     pub fn record_mismatch(&self, member: &Member, bytes: &[u8]) -> Option<String> {
-        let entry = self.record.iter().find(|e| e.path == member.path)?;
-        if let Some(size) = entry.size
-            && size != bytes.len() as u64
-        {
-            return Some(format!(
-                "RECORD says {size} bytes but the member has {}",
-                bytes.len()
-            ));
-        }
-        if let Some((algorithm, digest)) = &entry.hash
-            && algorithm == "sha256"
-        {
-            let (_, actual) = metadata::record_sha256(bytes);
-            if &actual != digest {
-                return Some(format!(
-                    "RECORD hash sha256={digest} does not match the content (sha256={actual})"
-                ));
+        let (_, digest) = metadata::record_sha256(bytes);
+        self.record_digest_mismatch(&member.path, &digest)
+    }
+
+    /// Whether `digest` (RECORD's urlsafe-base64 SHA-256 of the content at `path`) disagrees
+    /// with the RECORD row for `path`, and how. Rows without a sha256 hash agree.
+    pub fn record_digest_mismatch(&self, path: &str, digest: &str) -> Option<String> {
+        let row = &self.record[*self.record_index.get(path)?];
+        match &row.hash {
+            Some((algorithm, expected)) if algorithm == "sha256" && expected != digest => {
+                Some(format!(
+                    "RECORD hash sha256={expected} does not match the content (sha256={digest})"
+                ))
             }
+            _ => None,
         }
-        None
     }
 
     /// Members whose content starts with the ELF magic number. Only the first bytes of each
