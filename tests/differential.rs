@@ -49,8 +49,12 @@ fn auditwheel_show(auditwheel: &Path, wheel: &CorpusWheel, path: &Path) -> Value
             serde_json::json!({ "crashed": last, "exit_code": output.status.code() })
         }
     };
-    std::fs::create_dir_all(&cache).unwrap();
-    std::fs::write(&cached, value.to_string()).unwrap();
+    // A run killed by a signal (no exit code) says nothing about the wheel: answer it, but do
+    // not let it excuse the wheel in every later run.
+    if output.status.code().is_some() {
+        std::fs::create_dir_all(&cache).unwrap();
+        std::fs::write(&cached, value.to_string()).unwrap();
+    }
     value
 }
 

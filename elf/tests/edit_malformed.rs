@@ -8,6 +8,7 @@
 mod common;
 
 use common::*;
+use wheelfix_elf::ElfFacts;
 use wheelfix_elf::edit::{ElfEdit, RpathEdit, apply, inspect};
 
 fn graft() -> ElfEdit {
@@ -381,7 +382,7 @@ fn random_mutations_never_panic_and_accepted_outputs_parse_again() {
         },
     ];
     let mut rng = Rng(0x005e_ed0f_e11f);
-    let (mut accepted, mut refused) = (0, 0);
+    let (mut accepted, mut refused, mut cross_checked) = (0, 0, 0);
     for (case, file) in files {
         let input = read_fixture(case, file);
         let ranges = hot_ranges(&input);
@@ -406,14 +407,69 @@ fn random_mutations_never_panic_and_accepted_outputs_parse_again() {
                                 "{case}/{file}: accepted mutant gave an unparsable output: {err}"
                             );
                         }
+                        // `object` may reject an output whose input it accepted: a corrupt
+                        // `.gnu.version` the input's corrupt section headers hid becomes
+                        // visible once the editor writes correct ones. Whatever it can read
+                        // must show the edit.
+                        if let Ok(facts) = ElfFacts::parse(&output) {
+                            cross_checked += 1;
+                            if let Err(problem) = edit_is_visible(&facts, edit_spec) {
+                                panic!(
+                                    "{case}/{file}: accepted mutant: {problem}; edit {edit_spec:?}"
+                                );
+                            }
+                        }
                     }
                     Err(_) => refused += 1,
                 }
             }
         }
     }
-    println!("mutations: {accepted} edited, {refused} refused");
+    println!(
+        "mutations: {accepted} edited ({cross_checked} read back by object), {refused} refused"
+    );
     assert!(accepted > 0 && refused > 0);
+    assert!(
+        cross_checked * 4 > accepted * 3,
+        "object read too few outputs"
+    );
+}
+
+/// What an accepted edit must look like to a reader other than the editor's own (`object`,
+/// through the output's `ElfFacts`): the requested SONAME, DT_NEEDED renames and removals, and RPATH/RUNPATH.
+/// `apply` already reads its output back with its own parser; this catches what that parser
+/// and the loader-facing one might disagree on.
+fn edit_is_visible(facts: &ElfFacts, edit: &ElfEdit) -> Result<(), String> {
+    if let Some(soname) = &edit.set_soname
+        && facts.soname.as_ref() != Some(soname)
+    {
+        return Err(format!("SONAME is {:?}, not {soname:?}", facts.soname));
+    }
+    for (old, new) in &edit.replace_needed {
+        if facts.needed.contains(old) {
+            return Err(format!(
+                "DT_NEEDED still names {old:?} (renamed to {new:?})"
+            ));
+        }
+    }
+    for removed in &edit.remove_needed {
+        if facts.needed.contains(removed) {
+            return Err(format!("DT_NEEDED still names removed {removed:?}"));
+        }
+    }
+    let paths = (facts.rpath.as_ref(), facts.runpath.as_ref());
+    match &edit.rpath {
+        Some(RpathEdit::SetRpath(path)) if paths != (Some(path), None) => {
+            Err(format!("RPATH/RUNPATH are {paths:?}, not RPATH {path:?}"))
+        }
+        Some(RpathEdit::SetRunpath(path)) if paths != (None, Some(path)) => {
+            Err(format!("RPATH/RUNPATH are {paths:?}, not RUNPATH {path:?}"))
+        }
+        Some(RpathEdit::Remove) if paths != (None, None) => {
+            Err(format!("RPATH/RUNPATH are {paths:?} after removing both"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Found by the fuzzer: a section header that places `.dynsym` over the ELF header made the
@@ -433,10 +489,11 @@ fn fuzz_regression_symbol_table_over_the_elf_header_is_not_renumbered() {
         strip: true,
         ..ElfEdit::default()
     };
-    if let Ok(output) = apply(&input, &strip) {
-        // Only e_shoff (40..48), e_shnum and e_shstrndx (60..64) may change.
-        assert_eq!(output[..40], input[..40]);
-        assert_eq!(output[48..60], input[48..60]);
-        inspect(&output).unwrap();
-    }
+    // The strip is still possible (the misplaced table is only not renumbered), so it must
+    // succeed; a refusal would hide a regression as well as a panic would.
+    let output = apply(&input, &strip).expect("strip of the corrupted fixture");
+    // Only e_shoff (40..48), e_shnum and e_shstrndx (60..64) may change.
+    assert_eq!(output[..40], input[..40]);
+    assert_eq!(output[48..60], input[48..60]);
+    inspect(&output).unwrap();
 }

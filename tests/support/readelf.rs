@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{TempDir, oracle};
+use super::{TempDir, oracle, skip_or_fail};
 
 /// The dynamic-section facts readelf reports.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,10 +84,11 @@ fn parse(text: &str) -> Dynamic {
 
 /// What the host's dynamic loader resolves each DT_NEEDED of `file` to (`ld.so --list`,
 /// which loads without running anything and also checks symbol versions): soname → path.
-/// `None` when this machine has no x86-64 glibc loader.
+/// `None` (after `skip_or_fail`) when this machine has no x86-64 glibc loader.
 pub fn loader_resolves(file: &Path) -> Option<Vec<(String, PathBuf)>> {
     let loader = Path::new("/lib64/ld-linux-x86-64.so.2");
     if !cfg!(all(target_arch = "x86_64", target_os = "linux")) || !loader.exists() {
+        skip_or_fail("no x86-64 glibc loader (/lib64/ld-linux-x86-64.so.2) to resolve with");
         return None;
     }
     let output = Command::new(loader)
