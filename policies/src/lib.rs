@@ -138,17 +138,6 @@ impl<'a> Policy<'a> {
         }
     }
 
-    /// The whitelist as it applies on `arch` (musl's `libc.so` spelled as its real soname).
-    pub fn whitelist(&self, arch: Arch) -> BTreeSet<String> {
-        self.whitelist
-            .iter()
-            .map(|lib| match (self.libc, lib.as_str()) {
-                (Libc::Musl, "libc.so") => format!("libc.musl-{}.so.1", arch.musl_suffix()),
-                _ => lib.clone(),
-            })
-            .collect()
-    }
-
     /// The platform tag of this policy on `arch`.
     pub fn tag(&self, arch: Arch) -> PlatformTag {
         format!("{}_{arch}", self.name)
@@ -165,16 +154,6 @@ impl<'a> Policy<'a> {
                 .filter_map(|alias| format!("{alias}_{arch}").parse().ok()),
         );
         tags
-    }
-
-    /// The `(major, minor)` libc version in the policy name.
-    pub fn libc_version(&self) -> Option<(u16, u16)> {
-        let rest = self
-            .name
-            .strip_prefix("manylinux_")
-            .or_else(|| self.name.strip_prefix("musllinux_"))?;
-        let (major, minor) = rest.split_once('_')?;
-        Some((major.parse().ok()?, minor.parse().ok()?))
     }
 }
 
@@ -345,9 +324,21 @@ mod tests {
     }
 
     #[test]
-    fn upstream_hashes_name_the_embedded_files() {
-        assert!(UPSTREAM.contains("manylinux-policy.json"));
-        assert!(UPSTREAM.contains("musllinux-policy.json"));
+    fn upstream_records_the_hashes_of_the_embedded_files() {
+        use sha2::{Digest, Sha256};
+        for (file, json) in [
+            ("manylinux-policy.json", MANYLINUX_JSON),
+            ("musllinux-policy.json", MUSLLINUX_JSON),
+        ] {
+            let digest: String = Sha256::digest(json.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert!(
+                UPSTREAM.lines().any(|l| l == format!("{file} {digest}")),
+                "data/{file} does not match UPSTREAM: edited by hand? run `cargo xtask update-policies`"
+            );
+        }
     }
 
     #[track_caller]

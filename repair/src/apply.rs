@@ -87,6 +87,13 @@ enum Output {
     New(Vec<u8>),
 }
 
+/// An output member ready to be written: its stored bytes come raw from the input, or were
+/// compressed in step 5.
+enum Stored {
+    Raw { index: usize },
+    Compressed(PreparedData),
+}
+
 /// Apply `plan` to `wheel` and write the result into `out_dir`. `verify` audits the written
 /// wheel (before it is renamed into place) and says what is wrong with it, if anything.
 pub fn apply(
@@ -333,7 +340,7 @@ pub fn apply(
     // 5. Content checks and RECORD rows: raw members are decompressed and hashed (checking the
     // input RECORD), new ones compressed; both in parallel.
     let level = options.compression_level;
-    let prepared: Vec<Result<(RecordEntry, Option<PreparedData>), RepairError>> = order
+    let prepared: Vec<Result<(RecordEntry, Stored), RepairError>> = order
         .par_iter()
         .map(|path| {
             let (output, _) = &outputs[path];
@@ -351,7 +358,7 @@ pub fn apply(
                             hash: Some(("sha256".into(), digest)),
                             size: Some(size),
                         },
-                        None,
+                        Stored::Raw { index: *index },
                     ))
                 }
                 Output::New(bytes) => {
@@ -360,17 +367,18 @@ pub fn apply(
                         hash: Some(record_sha256(bytes)),
                         size: Some(bytes.len() as u64),
                     };
-                    Ok((entry, Some(prepare(bytes, Compression::Deflated(level)))))
+                    let compressed = prepare(bytes, Compression::Deflated(level));
+                    Ok((entry, Stored::Compressed(compressed)))
                 }
             }
         })
         .collect();
     let mut record = Vec::with_capacity(order.len() + 1);
-    let mut compressed: Vec<Option<PreparedData>> = Vec::with_capacity(order.len());
+    let mut stored: Vec<Stored> = Vec::with_capacity(order.len());
     for result in prepared {
-        let (entry, data) = result?;
+        let (entry, ready) = result?;
         record.push(entry);
-        compressed.push(data);
+        stored.push(ready);
     }
     record.push(RecordEntry {
         path: record_member.clone(),
@@ -392,10 +400,10 @@ pub fn apply(
     let mut file = AtomicFile::create(&destination).map_err(write_error)?;
     {
         let mut writer = ZipWriter::new(&mut file);
-        for ((path, data), _) in order.iter().zip(&compressed).zip(&record) {
-            let (output, mode) = &outputs[path];
-            match (output, data) {
-                (Output::Raw { index }, _) => {
+        for (path, ready) in order.iter().zip(&stored) {
+            let (_, mode) = &outputs[path];
+            match ready {
+                Stored::Raw { index } => {
                     let member = &wheel.members()[*index];
                     let entry = wheel.entry(member);
                     let mut raw = wheel
@@ -415,17 +423,8 @@ pub fn apply(
                         )
                         .map_err(write_error)?;
                 }
-                (Output::New(_), Some(prepared)) => writer
+                Stored::Compressed(prepared) => writer
                     .add_prepared(path, prepared, *mode, options.timestamp)
-                    .map_err(write_error)?,
-                (Output::New(bytes), None) => writer
-                    .add_file(
-                        path,
-                        bytes,
-                        Compression::Deflated(level),
-                        *mode,
-                        options.timestamp,
-                    )
                     .map_err(write_error)?,
             }
         }

@@ -160,7 +160,7 @@ pub fn plan(
         }
         let has_grafts = external.keys().any(|s| !is_libpython(s));
         if has_grafts {
-            let location = match script_destination(&elf.path, analysis) {
+            let location = match script_destination(&elf.path) {
                 Some(moved) => {
                     edit.moved_to = Some(moved.clone());
                     moved
@@ -257,7 +257,7 @@ fn dependency_order(grafts: &[Graft]) -> Vec<usize> {
 
 /// An executable at `<name>.data/scripts/<exe>` moves to `<name>.scripts/<exe>` in platlib, as
 /// auditwheel does: scripts are installed to a directory with no fixed path to platlib.
-fn script_destination(path: &str, analysis: &WheelAnalysis) -> Option<String> {
+fn script_destination(path: &str) -> Option<String> {
     let mut parts = path.split('/');
     let (Some(data), Some("scripts"), Some(exe), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -265,7 +265,6 @@ fn script_destination(path: &str, analysis: &WheelAnalysis) -> Option<String> {
         return None;
     };
     let name = data.strip_suffix(".data")?;
-    let _ = analysis;
     let name = name.split('-').next().unwrap_or(name);
     Some(format!("{name}.scripts/{exe}"))
 }

@@ -237,17 +237,6 @@ impl<'a> Wheel<'a> {
         &self.dist_info
     }
 
-    pub fn root_is_purelib(&self) -> bool {
-        self.wheel_file
-            .get("Root-Is-Purelib")
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-    }
-
-    /// The `Tag:` lines of WHEEL.
-    pub fn wheel_tags(&self) -> Vec<&str> {
-        self.wheel_file.get_all("Tag").collect()
-    }
-
     /// Read a member's bytes, checking size and CRC against the archive. RECORD sizes were
     /// checked when the wheel was opened; the RECORD hash is checked by
     /// [`Wheel::read_verified`].

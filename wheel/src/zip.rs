@@ -64,7 +64,6 @@ pub struct ZipEntry {
     pub dos_date: u16,
     /// Whether sizes or offsets came from a ZIP64 extra field.
     pub uses_zip64: bool,
-    pub has_comment: bool,
 }
 
 impl ZipEntry {
@@ -109,7 +108,6 @@ pub struct LocalHeader {
 pub struct ZipArchive<'a> {
     data: &'a [u8],
     entries: Vec<ZipEntry>,
-    pub archive_comment_len: u16,
     pub is_zip64: bool,
     /// Offset of the central directory.
     pub central_directory_offset: u64,
@@ -214,7 +212,7 @@ impl<'a> ZipArchive<'a> {
         let mut entry_count = u64::from(eocd.u16()?);
         let mut cd_size = u64::from(eocd.u32()?);
         let mut cd_offset = u64::from(eocd.u32()?);
-        let comment_len = eocd.u16()?;
+        let _comment_len = eocd.u16()?;
         if (disk != 0 || cd_disk != 0) && disk != 0xffff && cd_disk != 0xffff {
             return Err(ZipError::Malformed(
                 "multi-disk archives are not supported".into(),
@@ -279,7 +277,6 @@ impl<'a> ZipArchive<'a> {
         Ok(ZipArchive {
             data,
             entries,
-            archive_comment_len: comment_len,
             is_zip64,
             central_directory_offset: cd_offset,
             release: ReleaseHook::default(),
@@ -308,11 +305,6 @@ impl<'a> ZipArchive<'a> {
 
     pub fn entries(&self) -> &[ZipEntry] {
         &self.entries
-    }
-
-    /// The whole archive's bytes.
-    pub fn bytes(&self) -> &'a [u8] {
-        self.data
     }
 
     pub fn local_header(&self, entry: &ZipEntry) -> Result<LocalHeader, ZipError> {
@@ -781,6 +773,5 @@ fn parse_central_entry(c: &mut Cursor<'_>) -> Result<ZipEntry, ZipError> {
         dos_time,
         dos_date,
         uses_zip64,
-        has_comment: comment_len > 0,
     })
 }
