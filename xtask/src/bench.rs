@@ -1,9 +1,10 @@
 //! `cargo xtask bench`: wheelfix against its peers, side by side, in one run, on the pinned
-//! corpus. Prints a Markdown report (also written to `target/bench/<name>.md`) to paste into
+//! corpus. Prints a Markdown report (also written to `target/bench/report.md`) to paste into
 //! BENCHMARKS.md together with the command that produced it.
 //!
-//! Sections: `audit` (wheelfix audit vs auditwheel show) and `check` (wheelfix check vs the
-//! four peers it replaces, chained). Wall-clock medians over repeated runs; the peers come
+//! Sections: `audit` (wheelfix audit vs auditwheel show), `check` (wheelfix check vs the four
+//! peers it replaces, chained) and `repair` (wheelfix repair vs auditwheel repair, with peak
+//! RSS). Wall-clock medians over repeated runs; the peers come
 //! from the test venv (`.cache/venv`, see `cargo xtask test`). Run it on an otherwise idle
 //! machine.
 
@@ -29,6 +30,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     };
     for arg in args {
         if let Some(only) = arg.strip_prefix("--only=") {
+            if !["audit", "check", "repair"].contains(&only) {
+                bail!("--only={only}: no such section (audit, check or repair)");
+            }
             options.only = Some(only.to_owned());
         } else if let Some(runs) = arg.strip_prefix("--runs=") {
             options.peer_runs = runs.parse().context("--runs")?;
@@ -99,6 +103,35 @@ fn time_median(runs: usize, ok: &[i32], make: impl Fn() -> Command) -> Result<Du
     Ok(times[times.len() / 2])
 }
 
+/// One timed wheel: name, size in bytes, wheelfix's median, the peer's median.
+type TimedRow = (String, u64, Duration, Duration);
+
+/// The per-wheel table (ratio = peer / wheelfix) and the median and lowest ratio below it, the
+/// same for every section so that the figures compare.
+fn ratio_table(md: &mut String, peer: &str, rows: &[TimedRow]) {
+    md.push_str(&format!(
+        "| wheel | size (MB) | wheelfix (s) | {peer} (s) | ratio |\n|---|---:|---:|---:|---:|\n"
+    ));
+    let mut ratios = Vec::with_capacity(rows.len());
+    for (name, size, ours, theirs) in rows {
+        let ratio = theirs.as_secs_f64() / ours.as_secs_f64();
+        ratios.push(ratio);
+        md.push_str(&format!(
+            "| {name} | {:.1} | {} | {} | {ratio:.0}x |\n",
+            *size as f64 / 1e6,
+            seconds(*ours),
+            seconds(*theirs),
+        ));
+    }
+    ratios.sort_by(f64::total_cmp);
+    if let (Some(lowest), Some(median)) = (ratios.first(), ratios.get(ratios.len() / 2)) {
+        md.push_str(&format!(
+            "\n**Median ratio: {median:.0}x** (lowest: {lowest:.1}x) over {} wheels.\n\n",
+            rows.len()
+        ));
+    }
+}
+
 fn seconds(duration: Duration) -> String {
     format!("{:.3}", duration.as_secs_f64())
 }
@@ -146,13 +179,6 @@ fn audit(options: &Options) -> Result<String> {
         );
         rows.push((name.clone(), *size, ours, theirs));
     }
-    let mut ratios: Vec<f64> = rows
-        .iter()
-        .map(|(_, _, ours, theirs)| theirs.as_secs_f64() / ours.as_secs_f64())
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    let median_ratio = ratios[ratios.len() / 2];
-    let min_ratio = ratios[0];
 
     // 40 wheels together, the largest among them, against auditwheel on the largest alone.
     let mut by_size: Vec<&(String, PathBuf, u64)> = wheels.iter().collect();
@@ -181,20 +207,7 @@ fn audit(options: &Options) -> Result<String> {
         "Median wall time per wheel: wheelfix over {} runs, auditwheel 6.8.1 over {} runs; ratio = auditwheel / wheelfix.\n\n",
         options.wheelfix_runs, options.peer_runs
     ));
-    md.push_str("| wheel | size (MB) | wheelfix (s) | auditwheel (s) | ratio |\n|---|---:|---:|---:|---:|\n");
-    for (name, size, ours, theirs) in &rows {
-        md.push_str(&format!(
-            "| {name} | {:.1} | {} | {} | {:.0}x |\n",
-            *size as f64 / 1e6,
-            seconds(*ours),
-            seconds(*theirs),
-            theirs.as_secs_f64() / ours.as_secs_f64()
-        ));
-    }
-    md.push_str(&format!(
-        "\n**Median ratio: {median_ratio:.0}x** (lowest: {min_ratio:.1}x) over {} wheels.\n\n",
-        rows.len()
-    ));
+    ratio_table(&mut md, "auditwheel", &rows);
     md.push_str(&format!(
         "**Batch:** `wheelfix audit` on the 40 largest wheels together ({:.0} MB): {} s; `auditwheel show` on the largest alone ({}): {} s.\n",
         batch_bytes as f64 / 1e6,
@@ -281,13 +294,6 @@ fn check(options: &Options) -> Result<String> {
         );
         rows.push((name.clone(), *size, ours, theirs));
     }
-    let mut ratios: Vec<f64> = rows
-        .iter()
-        .map(|(_, _, ours, theirs)| theirs.as_secs_f64() / ours.as_secs_f64())
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    let median_ratio = ratios[ratios.len() / 2];
-    let min_ratio = ratios[0];
     let peers_total: f64 = rows.iter().map(|(.., theirs)| theirs.as_secs_f64()).sum();
     let paths: Vec<&Path> = wheels.iter().map(|(_, p, _)| p.as_path()).collect();
     let batch = time_median(3, &[0, 1], || {
@@ -303,22 +309,7 @@ fn check(options: &Options) -> Result<String> {
         "Median wall time per wheel: `wheelfix check --format json` over {} runs; the peers chained (`auditwheel show --allow-pure-python-wheel`, `twine check`, `check-wheel-contents`, and `abi3audit` for abi3 wheels) over {} runs; ratio = peers / wheelfix.\n\n",
         options.wheelfix_runs, options.peer_runs
     ));
-    md.push_str(
-        "| wheel | size (MB) | wheelfix (s) | peers (s) | ratio |\n|---|---:|---:|---:|---:|\n",
-    );
-    for (name, size, ours, theirs) in &rows {
-        md.push_str(&format!(
-            "| {name} | {:.1} | {} | {} | {:.0}x |\n",
-            *size as f64 / 1e6,
-            seconds(*ours),
-            seconds(*theirs),
-            theirs.as_secs_f64() / ours.as_secs_f64()
-        ));
-    }
-    md.push_str(&format!(
-        "\n**Median ratio: {median_ratio:.0}x** (lowest: {min_ratio:.1}x) over {} wheels.\n\n",
-        rows.len()
-    ));
+    ratio_table(&mut md, "peers", &rows);
     md.push_str(&format!(
         "**Batch:** `wheelfix check` on all {} wheels together ({:.0} MB, checked in parallel): {} s; the peers one wheel after another: {peers_total:.1} s.\n",
         rows.len(),

@@ -43,7 +43,15 @@ const TOOLS: &[(&str, &str)] = &[
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let check_only = args.iter().any(|a| a == "--check");
+    // A mistyped flag must not fall through to "rebuild everything": that rewrites committed
+    // binaries whose symbol versions depend on this machine's glibc.
+    if let Some(unknown) = args.iter().find(|a| a.starts_with("--") && *a != "--check") {
+        bail!("unknown fixtures option `{unknown}` (use --check, or name cases to rebuild)");
+    }
     let selected: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    if check_only && !selected.is_empty() {
+        bail!("--check verifies every case; it takes no case names");
+    }
     let root = repo_root().join("testdata/elf");
     let cases = list_cases(&root)?;
     if check_only {

@@ -38,7 +38,7 @@ commands:
   test                           install what the test suite needs (apt, pip, built wheels)
                                  and run it all
   example-wheel                  rebuild the example wheel README.md audits
-  bench [--only=audit|check] [--runs=N]
+  bench [--only=audit|check|repair] [--runs=N]
                                  wheelfix against auditwheel (and the other peers) side by
                                  side on the corpus; prints Markdown for BENCHMARKS.md
   bench-elf                      time and size of `wheelfix elf edit` against patchelf 0.19.3
