@@ -1,7 +1,9 @@
 //! The verdict: a pure function from a [`WheelAnalysis`] and a policy table to a [`Verdict`]
 //! (anchors.md §c4–c6).
 //!
-//! The overall tag is decided exactly as auditwheel 6.8 decides it. On top of that, every
+//! The overall tag is decided as auditwheel 6.8 decides it, apart from the deliberate
+//! differences the README lists (versions a library inside the wheel satisfies do not count;
+//! needs from the dynamic loader do). On top of that, every
 //! policy more compatible than the verdict gets its reasons as data: the libraries it would
 //! have to vendor, the blacklisted symbols, each too-new symbol version with the symbols and
 //! files that need it, and the files whose ISA level is too high. Nothing here reads, writes

@@ -4,7 +4,8 @@
 //! dependencies the way the dynamic loader would ([`resolve`], through [`HostFs`]); then
 //! [`evaluate`] is a pure function from that analysis and a policy table to a [`Verdict`].
 //! A policy violation is part of the verdict, never an error: errors mean the wheel could not
-//! be read. This crate never writes, prints, or knows about the command line or JSON.
+//! be read. This crate never writes a visible file (large members may pass through an unlinked
+//! scratch file), prints, or knows about the command line or JSON.
 
 mod analyze;
 mod evaluate;

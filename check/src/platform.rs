@@ -3,8 +3,9 @@
 //! manylinux/musllinux tag must hold as the wheel is, and a wheel must not need libraries it
 //! does not vendor and its tags do not allow.
 //!
-//! ELF facts already read by `contents` are handed to the audit as known facts, so no member is
-//! inflated twice.
+//! ELF facts already read by `contents` are handed to the audit as known facts, so an ELF member
+//! is not inflated a second time, unless it is above `contents`' in-memory limit (512 MiB) or
+//! `contents` could not parse it; then the audit reads it itself.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -2,7 +2,8 @@
 //! how the program header table grows, and where the non-allocated sections and the section
 //! header table end up.
 //!
-//! The output is the input's allocated bytes unchanged, then (when needed) one new segment
+//! The output is the input's allocated bytes (unchanged, except tables moved out of the way of
+//! a growing program header table, see below), then (when needed) one new segment
 //! aligned to the machine's ABI page size, then the non-allocated sections, then the section
 //! header table:
 //!

@@ -2,11 +2,15 @@
 //! matching `.gnu.version_r` records), DT_RPATH/DT_RUNPATH, and optionally strips symbol tables
 //! and debug sections, returning the new file as bytes.
 //!
-//! The editor is append-only: every allocated byte of the input stays at its offset and
-//! address. New strings go in place when they fit and nobody else reads the old ones, else into
-//! a copy of `.dynstr` in one new PT_LOAD at the end of the address space (aligned to the
-//! machine's ABI page size), which also takes `.dynamic` when it has no free slot. A segment
-//! added by an earlier edit is rebuilt rather than stacked. See `layout` for the file shape.
+//! The editor appends rather than moves: code and data stay at their offsets and addresses.
+//! New strings go in place when they fit and nobody else reads the old ones, else into a copy
+//! of `.dynstr` in one new PT_LOAD at the end of the address space (aligned to the machine's
+//! ABI page size), which also takes `.dynamic` when it has no free slot. The only allocated
+//! bytes that ever move are the tables the loader finds through headers (notes, hash tables,
+//! `.dynsym`, version tables, `.dynstr`, `.dynamic`): when the program header table must grow in
+//! place, those it would overwrite move to the new segment and their old bytes are zeroed. A
+//! segment added by an earlier edit is rebuilt rather than stacked. See `layout` for the file
+//! shape.
 //!
 //! Reading and planning are pure and panic-free on any input: malformed files give an
 //! [`EditError`] naming the structure at fault. This module does no I/O; callers write the
