@@ -1,6 +1,7 @@
 //! From a [`Wheel`] to a [`WheelAnalysis`]: which members are ELF files for the wheel's
-//! architecture and libc, which are extension modules, and the resolved dependency tree of
-//! each (anchors.md §c2), plus the musllinux policy the wheel is judged against.
+//! architecture and libc (the libc the ELF files are linked against, whatever the tags claim),
+//! which are extension modules, and the resolved dependency tree of each (anchors.md §c2), plus
+//! the musllinux policy the wheel is judged against.
 //!
 //! This is the only audit stage that reads anything: ELF members from the wheel's bytes and
 //! libraries through [`HostFs`]. Deciding policies is left to `crate::evaluate`.
@@ -56,6 +57,9 @@ pub struct ElfMember {
     pub path: String,
     pub facts: Arc<ElfFacts>,
     pub python_init: Option<PythonInit>,
+    /// The libc the file names (its loader, `libc.so.6`/`libc.musl-*`, or its file name);
+    /// `None` for static or libc-free files.
+    pub libc: Option<Libc>,
 }
 
 /// An ELF member left out, and why.
@@ -132,8 +136,9 @@ pub fn analyze(
         let names: Vec<&str> = tag_arches.iter().map(|a| a.as_str()).collect();
         return Err(AuditError::MixedArchitectures(names.join(", ")));
     }
-    // A wheel may claim both manylinux and musllinux tags when its binaries need no libc at all
-    // (static executables); then the ELF files decide, and the claims are checked per libc.
+    // The ELF files decide the libc; the tags' libc only breaks a tie between them or stands in
+    // when no file names one. A wheel may claim both manylinux and musllinux tags when its
+    // binaries need no libc at all (static executables); the claims are checked per libc.
     let tag_libcs: BTreeSet<Libc> = claimed_tags.iter().filter_map(PlatformTag::libc).collect();
     let tag_libc = if tag_libcs.len() == 1 {
         tag_libcs.iter().next().copied()
@@ -160,8 +165,8 @@ pub fn analyze(
         read.into_iter().map(|(p, s, f, _)| (p, s, f)).collect();
 
     let mut arch = tag_arches.iter().next().copied();
-    let mut libc = tag_libc;
-    let mut elves = Vec::new();
+    // ELF files for the wheel's architecture, with the libc each names (if any).
+    let mut candidates: Vec<(&String, &Arc<ElfFacts>, Option<Libc>)> = Vec::new();
     let mut ignored = Vec::new();
     let mut purelib_elves = Vec::new();
     for (path, scheme, facts) in &parsed {
@@ -191,28 +196,42 @@ pub fn analyze(
             }
             Some(_) => {}
         }
-        let file_name = path.rsplit('/').next().unwrap_or(path);
-        if let Some(elf_libc) = crate::resolve::detect_libc(facts, file_name) {
-            match libc {
-                None => libc = Some(elf_libc),
-                Some(wheel_libc) if wheel_libc != elf_libc => {
-                    ignored.push(IgnoredElf {
-                        path: path.clone(),
-                        reason: format!("linked against {elf_libc}, the wheel is for {wheel_libc}"),
-                    });
-                    continue;
-                }
-                Some(_) => {}
-            }
+        let elf_libc = crate::resolve::detect_libc(facts, file_name_of(path));
+        candidates.push((path, facts, elf_libc));
+    }
+
+    // The libc comes from the ELF files, not from the tags: a musllinux tag on files linked
+    // against glibc is a false claim for `evaluate` to report, not a reason to ignore them.
+    let plat_libc = options.plat.as_ref().and_then(PlatformTag::libc);
+    let elf_libc = libc_of_elves(
+        candidates.iter().filter_map(|(_, _, libc)| *libc),
+        plat_libc.or(tag_libc),
+    );
+    let mut elves = Vec::new();
+    for (path, facts, libc) in candidates {
+        if let (Some(file_libc), Some(wheel_libc)) = (libc, elf_libc)
+            && file_libc != wheel_libc
+        {
+            ignored.push(IgnoredElf {
+                path: path.clone(),
+                reason: format!(
+                    "linked against {file_libc}; the wheel is judged as {wheel_libc}, as its other ELF files are"
+                ),
+            });
+            continue;
         }
+        let file_name = file_name_of(path);
         let module = file_name.split('.').next().unwrap_or(file_name);
         elves.push(ElfMember {
             path: path.clone(),
             facts: facts.clone(),
             python_init: facts.python_init(module),
+            libc,
         });
     }
 
+    // Only files for another architecture (or none at all) can leave nothing to audit: files
+    // of the other libc are ignored only when some file of the wheel's libc is audited.
     if elves.is_empty()
         && purelib_elves.is_empty()
         && !ignored.is_empty()
@@ -241,15 +260,8 @@ pub fn analyze(
             wheel_arch: arch.to_string(),
         });
     }
-    let libc_from_elf = elves.iter().any(|e| {
-        let name = e.path.rsplit('/').next().unwrap_or(&e.path);
-        crate::resolve::detect_libc(&e.facts, name).is_some()
-    });
-    let libc_assumed = !libc_from_elf;
     // `--plat` may only pick the libc when the ELF files do not name one.
-    let plat_libc = options.plat.as_ref().and_then(PlatformTag::libc);
-    if let (Some(plat), Some(plat_libc), Some(wheel_libc), true) =
-        (&options.plat, plat_libc, libc, libc_from_elf)
+    if let (Some(plat), Some(plat_libc), Some(wheel_libc)) = (&options.plat, plat_libc, elf_libc)
         && plat_libc != wheel_libc
     {
         return Err(AuditError::PlatLibcMismatch {
@@ -258,12 +270,9 @@ pub fn analyze(
             wheel_libc: wheel_libc.to_string(),
         });
     }
-    let libc = if libc_from_elf {
-        libc
-    } else {
-        plat_libc.or(libc)
-    };
-    let libc = libc
+    let libc_assumed = elf_libc.is_none();
+    let libc = elf_libc
+        .or(plat_libc)
         .or_else(|| tag_libcs.iter().next().copied())
         .unwrap_or(Libc::Glibc);
     let musl_policy = match libc {
@@ -343,6 +352,36 @@ pub fn analyze(
         unused_excludes,
         digests,
     })))
+}
+
+/// The base name of a member path.
+fn file_name_of(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The libc the wheel is judged as: the one most of its ELF files name, since a wheel's
+/// binaries are built against one libc and a file linked against the other is the exception.
+/// A tie goes to `preferred` (`--plat`'s or the tags' libc) when it is one of the tied, else to
+/// the libc named first. `None` when no file names a libc.
+fn libc_of_elves(named: impl Iterator<Item = Libc>, preferred: Option<Libc>) -> Option<Libc> {
+    // (libc, files naming it), in the order each libc is first named.
+    let mut counts: Vec<(Libc, usize)> = Vec::new();
+    for libc in named {
+        match counts.iter_mut().find(|(known, _)| *known == libc) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((libc, 1)),
+        }
+    }
+    let most = counts.iter().map(|(_, count)| *count).max()?;
+    let tied: Vec<Libc> = counts
+        .iter()
+        .filter(|(_, count)| *count == most)
+        .map(|(libc, _)| *libc)
+        .collect();
+    match preferred {
+        Some(libc) if tied.contains(&libc) => Some(libc),
+        _ => tied.first().copied(),
+    }
 }
 
 /// The musllinux policy comes from `--plat`, else the wheel's claimed tag (the oldest, if

@@ -101,6 +101,20 @@ pub struct ClaimCheck {
     /// The policy the tag names, `None` when no policy of this libc/arch has that name.
     pub policy: Option<String>,
     pub met: bool,
+    /// Set when the tag is for one libc and the ELF files are linked against the other: the
+    /// claim is false whatever the policies say.
+    pub libc_mismatch: Option<LibcMismatch>,
+}
+
+/// A tag for one libc on a wheel whose ELF files are linked against the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibcMismatch {
+    /// The libc the tag promises.
+    pub claimed: Libc,
+    /// The libc the ELF files are linked against (the one the wheel is judged as).
+    pub linked: Libc,
+    /// The audited ELF files that name `linked`, in member order.
+    pub files: Vec<String>,
 }
 
 /// The judgement of one platform wheel.
@@ -358,7 +372,8 @@ pub fn evaluate(analysis: &WheelAnalysis, table: &PolicySet, options: &EvaluateO
 }
 
 /// A claim for the libc the wheel was not judged against. It can only hold when no ELF file
-/// names a libc (static executables), and then it is judged against that libc's policies.
+/// names a libc (static executables), and then it is judged against that libc's policies;
+/// otherwise it is false, and the files that name the other libc say why.
 fn check_claim_of_other_libc(
     analysis: &WheelAnalysis,
     libc: Libc,
@@ -369,9 +384,23 @@ fn check_claim_of_other_libc(
         tag: tag.clone(),
         policy: None,
         met: false,
+        libc_mismatch: None,
     };
     if !analysis.libc_assumed {
-        return unmet;
+        let files = analysis
+            .elves
+            .iter()
+            .filter(|e| e.libc == Some(analysis.libc))
+            .map(|e| e.path.clone())
+            .collect();
+        return ClaimCheck {
+            libc_mismatch: Some(LibcMismatch {
+                claimed: libc,
+                linked: analysis.libc,
+                files,
+            }),
+            ..unmet
+        };
     }
     let Ok(table) = PolicySet::embedded(libc) else {
         return unmet;
@@ -405,6 +434,7 @@ pub fn check_claim(verdict: &Verdict, table: &PolicySet, tag: &PlatformTag) -> C
         tag: tag.clone(),
         policy: policy.map(|p| p.name.clone()),
         met,
+        libc_mismatch: None,
     }
 }
 

@@ -21,8 +21,8 @@ pub use analyze::{
     Analysis, AnalyzeOptions, AuditError, ElfMember, IgnoredElf, KnownFacts, WheelAnalysis, analyze,
 };
 pub use evaluate::{
-    ClaimCheck, EvaluateOptions, ExternalLib, IsaRequirement, PolicyAssessment, TooNewVersion,
-    Verdict, check_claim, evaluate, external_libs, location_label,
+    ClaimCheck, EvaluateOptions, ExternalLib, IsaRequirement, LibcMismatch, PolicyAssessment,
+    TooNewVersion, Verdict, check_claim, evaluate, external_libs, location_label,
 };
 pub use host::{HostFs, RealHost};
 pub use ldpaths::SearchOptions;

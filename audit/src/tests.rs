@@ -551,6 +551,7 @@ fn check_verdict(host: &FakeHost, wheel: &[(&str, ElfFacts)], expect: &str) {
                 path: path.clone(),
                 facts: facts.clone(),
                 python_init: facts.python_init(module),
+                libc: crate::resolve::detect_libc(facts, path),
             }
         })
         .collect();
@@ -794,6 +795,188 @@ fn libpython_is_an_unresolved_external_as_in_auditwheel() {
         "
 overall=linux repairable=manylinux_2_5
 external libpython3.11.so.1.0=null
+",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analysis: which libc a wheel is judged as, from synthetic wheels whose ELF members' facts are
+// handed to `analyze` as known facts (the members only carry the ELF magic).
+
+use crate::analyze::{Analysis, AnalyzeOptions, KnownFacts, analyze};
+use wheelfix_wheel::Wheel;
+use wheelfix_wheel::write::{Compression, DosDateTime, ZipWriter};
+
+/// An x86-64 shared object linked against glibc.
+fn glibc_elf() -> ElfFacts {
+    elf(&["libc.so.6"])
+}
+
+/// An x86-64 shared object linked against musl (Alpine's soname).
+fn musl_elf() -> ElfFacts {
+    elf(&["libc.musl-x86_64.so.1"])
+}
+
+/// Analyse and judge a wheel `demo-1.0-<tag>.whl` holding `members`; the summary lists the
+/// libc, the audited and ignored files, the verdict and each claim (with the files behind a
+/// libc mismatch).
+#[track_caller]
+fn check_analysis(tag: &str, members: &[(&str, ElfFacts)], expect: &str) {
+    let mut writer = ZipWriter::new(Vec::new());
+    let mut known: KnownFacts = BTreeMap::new();
+    // Distinct bytes per member, so that each has its own CRC-32 key in the known facts.
+    let mut add = |path: &str, data: &[u8]| {
+        writer
+            .add_file(path, data, Compression::Stored, 0o644, DosDateTime::EPOCH)
+            .expect("writing to a Vec cannot fail");
+    };
+    for (path, facts) in members {
+        let data = [b"\x7fELF".as_slice(), path.as_bytes()].concat();
+        add(path, &data);
+        known.insert(
+            (
+                (*path).to_owned(),
+                crc32fast::hash(&data),
+                data.len() as u64,
+            ),
+            (Arc::new(facts.clone()), None),
+        );
+    }
+    add(
+        "demo-1.0.dist-info/METADATA",
+        b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n",
+    );
+    add(
+        "demo-1.0.dist-info/WHEEL",
+        format!("Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp311-cp311-{tag}\n").as_bytes(),
+    );
+    add(
+        "demo-1.0.dist-info/RECORD",
+        b"demo-1.0.dist-info/RECORD,,\n",
+    );
+    let bytes = writer.finish().expect("writing to a Vec cannot fail");
+    let wheel = Wheel::open(&format!("demo-1.0-cp311-cp311-{tag}.whl"), &bytes).unwrap();
+    let options = AnalyzeOptions {
+        known_facts: Some(Arc::new(known)),
+        ..AnalyzeOptions::default()
+    };
+    let analysis = match analyze(&wheel, &FakeHost::default(), &options) {
+        Ok(Analysis::Platform(analysis)) => analysis,
+        Ok(Analysis::Pure { .. }) => panic!("judged pure"),
+        Err(err) => panic!("not analysed: {err}"),
+    };
+    let table = PolicySet::embedded(analysis.libc).unwrap();
+    let verdict = evaluate(&analysis, table, &EvaluateOptions::default());
+    let audited: Vec<&str> = analysis.elves.iter().map(|e| e.path.as_str()).collect();
+    let mut lines = vec![
+        format!(
+            "libc={} assumed={} overall={}",
+            analysis.libc, analysis.libc_assumed, verdict.overall
+        ),
+        format!("audited {}", audited.join(", ")),
+    ];
+    for ignored in &analysis.ignored {
+        lines.push(format!("ignored {}: {}", ignored.path, ignored.reason));
+    }
+    for claim in &verdict.claims {
+        let mut line = format!("claim {} met={}", claim.tag, claim.met);
+        if let Some(mismatch) = &claim.libc_mismatch {
+            line.push_str(&format!(
+                " tag for {}, linked against {}: {}",
+                mismatch.claimed,
+                mismatch.linked,
+                mismatch.files.join(", ")
+            ));
+        }
+        lines.push(line);
+    }
+    assert_eq!(lines.join("\n"), expect.trim());
+}
+
+#[test]
+fn musllinux_tag_on_glibc_elf_is_a_verdict_not_an_error() {
+    check_analysis(
+        "musllinux_1_2_x86_64",
+        &[("demo/ext.so", extension(glibc_elf(), "ext"))],
+        "
+libc=glibc assumed=false overall=manylinux_2_5
+audited demo/ext.so
+claim musllinux_1_2_x86_64 met=false tag for musl, linked against glibc: demo/ext.so
+",
+    );
+}
+
+#[test]
+fn manylinux_tag_on_musl_elf_is_a_verdict_not_an_error() {
+    check_analysis(
+        "manylinux_2_17_x86_64.manylinux2014_x86_64",
+        &[("demo/ext.so", extension(musl_elf(), "ext"))],
+        "
+libc=musl assumed=false overall=musllinux_1_2
+audited demo/ext.so
+claim manylinux_2_17_x86_64 met=false tag for glibc, linked against musl: demo/ext.so
+claim manylinux2014_x86_64 met=false tag for glibc, linked against musl: demo/ext.so
+",
+    );
+}
+
+#[test]
+fn mixed_libc_elves_the_majority_decides_and_a_tie_goes_to_the_tag() {
+    // Two glibc files outvote the musllinux tag and the musl file.
+    check_analysis(
+        "musllinux_1_2_x86_64",
+        &[
+            ("demo/a.so", extension(glibc_elf(), "a")),
+            ("demo/b.so", extension(musl_elf(), "b")),
+            ("demo/c.so", extension(glibc_elf(), "c")),
+        ],
+        "
+libc=glibc assumed=false overall=manylinux_2_5
+audited demo/a.so, demo/c.so
+ignored demo/b.so: linked against musl; the wheel is judged as glibc, as its other ELF files are
+claim musllinux_1_2_x86_64 met=false tag for musl, linked against glibc: demo/a.so, demo/c.so
+",
+    );
+    // One each: the tag's libc breaks the tie, though a glibc file comes first.
+    check_analysis(
+        "musllinux_1_2_x86_64",
+        &[
+            ("demo/a.so", extension(glibc_elf(), "a")),
+            ("demo/b.so", extension(musl_elf(), "b")),
+        ],
+        "
+libc=musl assumed=false overall=musllinux_1_2
+audited demo/b.so
+ignored demo/a.so: linked against glibc; the wheel is judged as musl, as its other ELF files are
+claim musllinux_1_2_x86_64 met=true
+",
+    );
+    // No libc in the tag: the first file named breaks the tie.
+    check_analysis(
+        "linux_x86_64",
+        &[
+            ("demo/a.so", extension(glibc_elf(), "a")),
+            ("demo/b.so", extension(musl_elf(), "b")),
+        ],
+        "
+libc=glibc assumed=false overall=manylinux_2_5
+audited demo/a.so
+ignored demo/b.so: linked against musl; the wheel is judged as glibc, as its other ELF files are
+",
+    );
+}
+
+#[test]
+fn a_file_naming_no_libc_leaves_the_tag_to_decide() {
+    // A static executable claiming both libcs: each claim is judged against its own policies.
+    check_analysis(
+        "manylinux_2_17_x86_64.musllinux_1_1_x86_64",
+        &[("demo-1.0.data/scripts/tool", elf(&[]))],
+        "
+libc=glibc assumed=true overall=manylinux_2_5
+audited demo-1.0.data/scripts/tool
+claim manylinux_2_17_x86_64 met=true
+claim musllinux_1_1_x86_64 met=true
 ",
     );
 }
