@@ -721,3 +721,126 @@ fn plat_of_another_libc_is_refused_with_the_reason() {
         "{stderr}"
     );
 }
+
+#[test]
+fn musllinux_tag_on_glibc_elf_is_a_verdict_not_an_error() {
+    // The ELF file decides the libc: the wheel is judged against the manylinux policies, and
+    // the musllinux claim is false, naming the file and the libc it is linked against.
+    let temp = TempDir::new("musl-tag-glibc-elf");
+    let member = ext("memfd");
+    let path = TestWheel::new("demo", "1.0", "cp311-cp311-musllinux_1_2_x86_64")
+        .file("demo/__init__.py", "")
+        .elf(&member, "glibc", &format!("memfd.{X86}"))
+        .build(temp.path());
+    let output = wheelfix(&[
+        "audit",
+        "--root",
+        temp.path().to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    insta::assert_snapshot!(render(&output, temp.path()), @r"
+    exit_code: 1
+    ----- stdout -----
+    [TEMP]/demo-1.0-cp311-cp311-musllinux_1_2_x86_64.whl
+      verdict:  manylinux_2_27_x86_64 as it is
+      claimed:  musllinux_1_2_x86_64 NO
+      problem:  musllinux_1_2_x86_64 is a tag for musl, but demo/memfd.cpython-311-x86_64-linux-gnu.so is linked against glibc
+      symbols:  libc.so.6: GLIBC_2.2.5 GLIBC_2.27
+      better tags out of reach:
+        GLIBC_2.27 from libc.so.6 is too new: rules out manylinux_2_26_x86_64 and older
+          demo/memfd.cpython-311-x86_64-linux-gnu.so: memfd_create
+      result:   FAIL: claimed musllinux_1_2_x86_64 not met
+    ----- stderr -----
+    ");
+    let output = wheelfix(&[
+        "audit",
+        "--format",
+        "json",
+        "--root",
+        temp.path().to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = &json_lines(&output)[0];
+    assert_eq!(report["libc"], "glibc");
+    assert_eq!(report["overall_tag"], "manylinux_2_27_x86_64");
+    assert_eq!(
+        report["claimed_tags"],
+        serde_json::json!([{
+            "tag": "musllinux_1_2_x86_64",
+            "met": false,
+            "libc_mismatch": {"claimed": "musl", "linked": "glibc", "files": [member]},
+        }])
+    );
+    // A file the best tag cannot cover still gets a verdict: linux_x86_64.
+    check(
+        "cp311-cp311-musllinux_1_2_x86_64",
+        &[(&ext("private"), "glibc", &format!("private.{X86}"))],
+        &[],
+        "exit=1 overall=linux_x86_64 sym=linux_x86_64",
+    );
+}
+
+#[test]
+fn manylinux_tag_on_musl_elf_is_a_verdict_not_an_error() {
+    let file = "ext.cpython-311-x86_64-linux-musl.so";
+    let member = format!("demo/{file}");
+    check(
+        "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64",
+        &[(&member, "musl", file)],
+        &[],
+        "exit=1 overall=musllinux_1_2_x86_64 sym=musllinux_1_2_x86_64",
+    );
+    let temp = TempDir::new("glibc-tag-musl-elf");
+    let path = TestWheel::new("demo", "1.0", "cp311-cp311-manylinux_2_17_x86_64")
+        .elf(&member, "musl", file)
+        .build(temp.path());
+    let output = wheelfix(&[
+        "audit",
+        "--root",
+        temp.path().to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "problem:  manylinux_2_17_x86_64 is a tag for glibc, but {member} is linked against musl"
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn mixed_libc_elves_are_judged_by_the_majority_not_the_tag() {
+    // Two glibc extensions and a musl one under a musllinux tag: glibc decides, the musl file
+    // is ignored with a note, and the musllinux claim is false.
+    let musl_file = "ext.cpython-311-x86_64-linux-musl.so";
+    let temp = TempDir::new("mixed-libc");
+    let path = TestWheel::new("demo", "1.0", "cp311-cp311-musllinux_1_2_x86_64")
+        .elf(&ext("old"), "glibc", &format!("old.{X86}"))
+        .elf(&format!("demo/{musl_file}"), "musl", musl_file)
+        .elf(&ext("memfd"), "glibc", &format!("memfd.{X86}"))
+        .build(temp.path());
+    let output = wheelfix(&[
+        "audit",
+        "--format",
+        "json",
+        "--root",
+        temp.path().to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = &json_lines(&output)[0];
+    assert_eq!(report["libc"], "glibc");
+    assert_eq!(
+        report["claimed_tags"][0]["libc_mismatch"]["files"],
+        serde_json::json!([ext("old"), ext("memfd")])
+    );
+    assert_eq!(
+        report["notes"],
+        serde_json::json!([format!(
+            "ignored `demo/{musl_file}`: linked against musl; the wheel is judged as glibc, as its other ELF files are"
+        )])
+    );
+}

@@ -4,12 +4,17 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use wheelfix_audit::{DepTree, PolicyAssessment, Verdict, location_label};
+use wheelfix_audit::{DepTree, LibcMismatch, PolicyAssessment, Verdict, location_label};
+use wheelfix_tags::PlatformTag;
 
 use crate::commands::audit::{Outcome, passes};
 
 /// At most this many symbols per file in a "too new" line; JSON lists them all.
 const SYMBOLS_SHOWN: usize = 8;
+
+/// At most this many files in a line naming the files linked against the other libc; JSON lists
+/// them all.
+const FILES_SHOWN: usize = 3;
 
 pub(crate) fn audit(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
     match outcome {
@@ -51,7 +56,7 @@ fn platform(
     out: &mut dyn Write,
     verdict: &Verdict,
     notes: &[String],
-    plat: Option<&wheelfix_tags::PlatformTag>,
+    plat: Option<&PlatformTag>,
 ) -> io::Result<()> {
     writeln!(
         out,
@@ -81,6 +86,7 @@ fn platform(
             .collect();
         writeln!(out, "  claimed:  {}", claims.join(", "))?;
     }
+    libc_mismatches(out, verdict)?;
     if let Some(plat) = plat {
         let met = passes(verdict, Some(plat));
         writeln!(out, "  --plat:   {plat} {}", if met { "yes" } else { "NO" })?;
@@ -155,6 +161,51 @@ fn platform(
         format!("FAIL: claimed {} not met", unmet.join(", "))
     };
     writeln!(out, "  result:   {result}")
+}
+
+/// The claims of the other libc than the ELF files are linked against, with the files that
+/// name the wheel's libc: such a claim is false whatever the policies say. All such claims name
+/// the same libc (the one the wheel is not judged as), so they share one line.
+fn libc_mismatches(out: &mut dyn Write, verdict: &Verdict) -> io::Result<()> {
+    let mismatched: Vec<(&PlatformTag, &LibcMismatch)> = verdict
+        .claims
+        .iter()
+        .filter_map(|c| c.libc_mismatch.as_ref().map(|m| (&c.tag, m)))
+        .collect();
+    let Some((_, mismatch)) = mismatched.first() else {
+        return Ok(());
+    };
+    let tags: Vec<String> = mismatched.iter().map(|(t, _)| t.to_string()).collect();
+    let shown: Vec<&str> = mismatch
+        .files
+        .iter()
+        .take(FILES_SHOWN)
+        .map(String::as_str)
+        .collect();
+    let files_text = match mismatch.files.len().saturating_sub(FILES_SHOWN) {
+        _ if shown.is_empty() => "its ELF files".to_owned(),
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    };
+    let (tag_noun, verb) = (
+        if tags.len() == 1 {
+            "is a tag"
+        } else {
+            "are tags"
+        },
+        if mismatch.files.len() == 1 {
+            "is"
+        } else {
+            "are"
+        },
+    );
+    writeln!(
+        out,
+        "  problem:  {} {tag_noun} for {}, but {files_text} {verb} linked against {}",
+        tags.join(", "),
+        mismatch.claimed,
+        mismatch.linked
+    )
 }
 
 /// Each reason a more compatible policy is out of reach, once, with the least compatible

@@ -53,6 +53,19 @@ struct PlatformReport {
 struct ClaimReport {
     tag: String,
     met: bool,
+    /// Present when the tag is for the other libc than the ELF files are linked against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    libc_mismatch: Option<LibcMismatchReport>,
+}
+
+#[derive(Serialize)]
+struct LibcMismatchReport {
+    /// The libc the tag promises.
+    claimed: String,
+    /// The libc the ELF files are linked against.
+    linked: String,
+    /// The ELF files that name `linked`.
+    files: Vec<String>,
 }
 
 #[derive(Serialize, Default)]
@@ -191,11 +204,17 @@ fn platform(
             .map(|c| ClaimReport {
                 tag: c.tag.to_string(),
                 met: c.met,
+                libc_mismatch: c.libc_mismatch.as_ref().map(|m| LibcMismatchReport {
+                    claimed: m.claimed.to_string(),
+                    linked: m.linked.to_string(),
+                    files: m.files.clone(),
+                }),
             })
             .collect(),
         plat: plat.map(|tag| ClaimReport {
             tag: tag.to_string(),
             met: passes(verdict, Some(tag)),
+            libc_mismatch: None,
         }),
         passed: passes(verdict, plat),
         executable_stack: verdict.executable_stack.clone(),
