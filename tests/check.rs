@@ -915,3 +915,37 @@ fn exit_codes_and_inputs() {
     assert_eq!(typo.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&typo.stderr).contains("`Q1` is not a rule code"));
 }
+
+#[test]
+fn musllinux_tag_on_glibc_elf_fails_the_gate_with_a_finding_not_an_error() {
+    // T001 at the file, naming the libc it is linked against; not T003 ("not verified").
+    let temp = TempDir::new("check-musl-tag-glibc-elf");
+    let root = temp.path().join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let file = format!("memfd.{X86}");
+    let name = Spec::platform("demo", "cp311-cp311-musllinux_1_2_x86_64", "glibc", &file)
+        .write(temp.path());
+    let output = wheelfix(&[
+        "check",
+        "--format",
+        "json",
+        "--root",
+        root.to_str().unwrap(),
+        temp.path().join(&name).to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = &json_lines(&output)[0];
+    let findings = report["findings"].as_array().unwrap();
+    let codes: Vec<&str> = findings
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["T001"], "{report}");
+    assert_eq!(findings[0]["member"], format!("demo/{file}"));
+    assert_eq!(
+        findings[0]["message"],
+        format!(
+            "`musllinux_1_2_x86_64` is not true (the content allows `manylinux_2_27_x86_64` at best): the tag is for musl, but `demo/{file}` is linked against glibc"
+        )
+    );
+}

@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use wheelfix_audit::{
-    Analysis, AnalyzeOptions, EvaluateOptions, KnownFacts, Verdict, analyze, evaluate,
-    location_label,
+    Analysis, AnalyzeOptions, EvaluateOptions, KnownFacts, LibcMismatch, Verdict, analyze,
+    evaluate, location_label,
 };
 use wheelfix_elf::ElfFacts;
 use wheelfix_policies::PolicySet;
-use wheelfix_tags::WheelFilename;
+use wheelfix_tags::{PlatformTag, WheelFilename};
 use wheelfix_wheel::Wheel;
 
 use crate::CheckOptions;
@@ -133,12 +133,53 @@ fn audit(
     Some(verdict)
 }
 
+/// One `T001` for the claims of the other libc than the ELF files are linked against (all
+/// such claims name the same libc), at the first file that names the wheel's libc.
+fn libc_mismatches(verdict: &Verdict, findings: &mut Vec<Finding>) {
+    let mismatched: Vec<(&PlatformTag, &LibcMismatch)> = verdict
+        .claims
+        .iter()
+        .filter_map(|c| c.libc_mismatch.as_ref().map(|m| (&c.tag, m)))
+        .collect();
+    let Some((_, mismatch)) = mismatched.first() else {
+        return;
+    };
+    let tags: Vec<String> = mismatched.iter().map(|(t, _)| format!("`{t}`")).collect();
+    let files: Vec<String> = mismatch.files.iter().map(|f| format!("`{f}`")).collect();
+    let files_text = match files.len() {
+        0 => "its ELF files are".to_owned(),
+        1 => format!("{} is", files.join(", ")),
+        _ => format!("{} are", files.join(", ")),
+    };
+    let (tags_are, the_tags_are) = if tags.len() == 1 {
+        ("is", "the tag is")
+    } else {
+        ("are", "the tags are")
+    };
+    let message = format!(
+        "{} {tags_are} not true (the content allows `{}` at best): {the_tags_are} for {}, but {files_text} linked against {}",
+        tags.join(", "),
+        verdict.tag_of(&verdict.repairable),
+        mismatch.claimed,
+        mismatch.linked
+    );
+    findings.push(match mismatch.files.first() {
+        Some(file) => T001.at(file, message),
+        None => T001.wheel(message),
+    });
+}
+
 /// `T001` per unmet claim (one per policy, aliases together) naming what breaks it, and
 /// `T002` per library the claims would have the wheel vendor.
 fn claims(verdict: &Verdict, findings: &mut Vec<Finding>) {
+    libc_mismatches(verdict, findings);
     // policy → its claimed tags, in claim order.
     let mut unmet: Vec<(Option<String>, Vec<String>)> = Vec::new();
-    for claim in verdict.claims.iter().filter(|c| !c.met) {
+    for claim in verdict
+        .claims
+        .iter()
+        .filter(|c| !c.met && c.libc_mismatch.is_none())
+    {
         match unmet
             .iter_mut()
             .find(|(p, _)| *p == claim.policy && p.is_some())
