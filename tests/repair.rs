@@ -842,3 +842,36 @@ fn only_plat_keeps_existing_tags_that_still_hold() {
         "demo-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl"
     );
 }
+
+/// A musllinux tag on a glibc-linked extension: `--plat auto` writes the manylinux tag the
+/// file reaches and drops the false musllinux tag, saying why; asking for the musllinux tag is
+/// refused as a usage error, naming both libcs.
+#[test]
+fn musllinux_tag_on_glibc_elf_is_repaired_to_manylinux() {
+    let temp = TempDir::new("repair-musl-tag-glibc-elf");
+    let root = sysroot(temp.path(), &[]);
+    let wheel = TestWheel::new("demo", "1.0", "cp311-cp311-musllinux_1_2_x86_64")
+        .elf(&ext("memfd"), "glibc", &format!("memfd.{X86}"))
+        .build(temp.path());
+    let repaired = repair(temp.path(), &wheel, &root, &["--plat", "auto"], &[]);
+    insta::assert_snapshot!(render(&repaired.output, temp.path()), @r"
+    exit_code: 0
+    ----- stdout -----
+    [TEMP]/out/demo-1.0-cp311-cp311-manylinux_2_27_x86_64.whl
+    ----- stderr -----
+    wheelfix: demo-1.0-cp311-cp311-musllinux_1_2_x86_64.whl: dropped musllinux_1_2_x86_64: the tag is for musl, but the ELF files are linked against glibc
+    ");
+    let refused = repair(
+        temp.path(),
+        &wheel,
+        &root,
+        &["--plat", "musllinux_1_2_x86_64"],
+        &[],
+    );
+    insta::assert_snapshot!(render(&refused.output, temp.path()), @r"
+    exit_code: 2
+    ----- stdout -----
+    ----- stderr -----
+    wheelfix: error: [TEMP]/demo-1.0-cp311-cp311-musllinux_1_2_x86_64.whl: `--plat musllinux_1_2_x86_64` is for musl but the wheel is linked against glibc
+    ");
+}

@@ -164,6 +164,18 @@ fn repair_one(path: &Path, context: &Context_<'_>) -> Result<PathBuf, Failure> {
     let keep = |tag: &PlatformTag| existing_tag_holds(&verdict, table, &target.graft_policy, tag);
     let tags =
         wheelfix_repair::retag::platform_tags(wheel.filename.platform_tags(), &target.tags, keep);
+    // A tag of the other libc is always dropped; say so, as it is the input's mistake rather
+    // than something the repair changed about the wheel.
+    for claim in &verdict.claims {
+        if let Some(mismatch) = &claim.libc_mismatch
+            && !tags.contains(&claim.tag)
+        {
+            note(&format!(
+                "{name}: dropped {}: the tag is for {}, but the ELF files are linked against {}",
+                claim.tag, mismatch.claimed, mismatch.linked
+            ));
+        }
+    }
     let libs_dir = format!("{}{}", wheel.filename.name, context.args.lib_sdir);
     let plan = wheelfix_repair::plan(&analysis, table, &target.graft_policy, tags, &libs_dir)
         .map_err(|e| Failure::Refused(e.to_string()))?;
