@@ -4,7 +4,7 @@
 //! unlinked temporary file that is then memory-mapped, so only the pages the ELF reader touches
 //! become resident. Digests for RECORD are computed on the way when asked for.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -85,14 +85,10 @@ fn spilled(
         problem: format!("spilling to a temporary file: {e}"),
     };
     let mut file = anonymous_file().map_err(io_error)?;
-    let mut reader = wheel
-        .archive()
-        .reader(entry)
-        .map_err(wheelfix_wheel::WheelError::from)?;
     // Inflating is the bottleneck: hash and spill the previous chunk on a second thread while
     // the next one is inflated.
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
-    let (returns, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
+    let pool = wheelfix_wheel::ChunkPool::default();
     let (inflated, consumed) = std::thread::scope(|scope| {
         let consumer = scope.spawn(|| -> std::io::Result<(u64, u32, Option<String>)> {
             let mut hasher = verify.then(Sha256::new);
@@ -105,7 +101,7 @@ fn spilled(
                 }
                 size += chunk.len() as u64;
                 file.write_all(&chunk)?;
-                let _ = returns.send(chunk);
+                pool.give(chunk);
             }
             file.flush()?;
             Ok((
@@ -114,31 +110,13 @@ fn spilled(
                 hasher.map(|h| urlsafe_b64_nopad(&h.finalize())),
             ))
         });
-        let inflated = (|| -> Result<(), String> {
-            loop {
-                let mut chunk = recycled
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(1 << 20));
-                chunk.resize(1 << 20, 0);
-                let read = reader
-                    .read(&mut chunk)
-                    .map_err(|e| format!("corrupt compressed data: {e}"))?;
-                if read == 0 {
-                    return Ok(());
-                }
-                chunk.truncate(read);
-                if sender.send(chunk).is_err() {
-                    return Ok(());
-                }
-            }
-        })();
+        let inflated = wheel
+            .archive()
+            .stream_chunks(entry, &pool, &mut |chunk| sender.send(chunk).is_ok());
         drop(sender);
         (inflated, consumer.join())
     });
-    inflated.map_err(|problem| AuditError::Member {
-        member: member.path.clone(),
-        problem,
-    })?;
+    inflated.map_err(wheelfix_wheel::WheelError::from)?;
     let (size, crc, digest) = match consumed {
         Ok(result) => result.map_err(io_error)?,
         Err(_) => {

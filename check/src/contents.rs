@@ -7,7 +7,6 @@
 //! bounded whatever the wheel holds.
 //! Deciding what the numbers mean is left to `integrity` and `hygiene`.
 
-use std::io::Read;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -139,39 +138,31 @@ fn read_one(
         }
         return content;
     }
-    // Large member: stream.
-    let mut reader = match archive.reader(entry) {
-        Ok(reader) => reader,
+    // Large member: stream (on two cores when it is large enough).
+    let mut sha = Sha256::new();
+    let mut crc = crc32fast::Hasher::new();
+    let pool = wheelfix_wheel::ChunkPool::default();
+    let mut first = true;
+    let streamed = archive.stream_chunks(entry, &pool, &mut |chunk| {
+        if first {
+            content.is_elf = wheelfix_elf::is_elf(&chunk);
+            first = false;
+        }
+        sha.update(&chunk);
+        crc.update(&chunk);
+        if let Some(o) = other.as_mut() {
+            o.update(&chunk);
+        }
+        pool.give(chunk);
+        true
+    });
+    let total = match streamed {
+        Ok(total) => total,
         Err(err) => {
             content.error = Some(err.to_string());
             return content;
         }
     };
-    let mut sha = Sha256::new();
-    let mut crc = crc32fast::Hasher::new();
-    buffer.resize(1 << 20, 0);
-    let mut total: u64 = 0;
-    loop {
-        match reader.read(buffer) {
-            Ok(0) => break,
-            Ok(n) => {
-                let chunk = &buffer[..n];
-                if total == 0 {
-                    content.is_elf = wheelfix_elf::is_elf(chunk);
-                }
-                sha.update(chunk);
-                crc.update(chunk);
-                if let Some(o) = other.as_mut() {
-                    o.update(chunk);
-                }
-                total += n as u64;
-            }
-            Err(err) => {
-                content.error = Some(format!("corrupt compressed data: {err}"));
-                return content;
-            }
-        }
-    }
     buffer.clear();
     if total != entry.uncompressed_size {
         content.error = Some(format!(

@@ -8,7 +8,7 @@
 //! holds.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -512,25 +512,18 @@ fn hash_member(
     member: &wheelfix_wheel::Member,
 ) -> Result<(String, u64), RepairError> {
     let entry = wheel.entry(member);
-    let mut reader = wheel.archive().reader(entry).map_err(WheelError::from)?;
     let mut hasher = Sha256::new();
     let mut crc = crc32fast::Hasher::new();
-    let mut size = 0u64;
-    let mut buffer = vec![0u8; 1 << 16];
-    loop {
-        let read = reader.read(&mut buffer).map_err(|e| {
-            WheelError::from(wheelfix_wheel::ZipError::Member {
-                name: member.path.clone(),
-                problem: format!("corrupt compressed data: {e}"),
-            })
-        })?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-        crc.update(&buffer[..read]);
-        size += read as u64;
-    }
+    let pool = wheelfix_wheel::ChunkPool::default();
+    let size = wheel
+        .archive()
+        .stream_chunks(entry, &pool, &mut |chunk| {
+            hasher.update(&chunk);
+            crc.update(&chunk);
+            pool.give(chunk);
+            true
+        })
+        .map_err(WheelError::from)?;
     let mismatch = |problem: String| {
         RepairError::Wheel(WheelError::RecordMismatch {
             member: member.path.clone(),

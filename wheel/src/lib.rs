@@ -6,12 +6,14 @@
 //! through [`AtomicFile`].
 
 mod atomic;
+mod inflate;
 pub mod metadata;
 mod wheel;
 pub mod write;
 pub mod zip;
 
 pub use atomic::AtomicFile;
+pub use inflate::ChunkPool;
 pub use metadata::{HeaderFile, RecordEntry, TextError};
 pub use wheel::{InstallScheme, Member, Wheel, WheelError};
 pub use zip::{ZipArchive, ZipEntry, ZipError};

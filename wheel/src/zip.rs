@@ -410,17 +410,45 @@ impl<'a> ZipArchive<'a> {
         })
     }
 
-    /// A reader over the member's uncompressed bytes; it yields at most `uncompressed_size`
-    /// bytes plus one (so over-long data can be detected).
-    pub fn reader<'s>(&'s self, entry: &ZipEntry) -> Result<Box<dyn Read + 's>, ZipError> {
+    /// Hand the member's uncompressed bytes to `sink` in order, in chunks of at most 1 MiB
+    /// taken from `pool`; large members are inflated on two cores. Stops early when `sink`
+    /// returns false, or one byte past the declared size; returns how many bytes were
+    /// handed out. Size and CRC-32 are the caller's to check, on the bytes it was handed.
+    pub fn stream_chunks(
+        &self,
+        entry: &ZipEntry,
+        pool: &crate::ChunkPool,
+        sink: &mut dyn FnMut(Vec<u8>) -> bool,
+    ) -> Result<u64, ZipError> {
         check_member_header(entry)?;
-        let raw = self.raw_reader(entry)?;
-        let limit = entry.uncompressed_size.saturating_add(1);
-        Ok(match entry.method {
-            METHOD_STORED => Box::new(raw.take(limit)),
-            _ => Box::new(
-                flate2::read::DeflateDecoder::new_with_buf(raw, vec![0; 1 << 16]).take(limit),
-            ),
+        let raw = self.raw_data(entry)?;
+        let base = raw.as_ptr() as usize - self.data.as_ptr() as usize;
+        let release = |offset: usize, len: usize| {
+            if let Some(hook) = &self.release.0 {
+                hook(base + offset, len);
+            }
+        };
+        if entry.method == METHOD_STORED {
+            let mut handed = 0usize;
+            let mut released = 0usize;
+            for piece in raw.chunks(crate::inflate::CHUNK) {
+                let mut chunk = pool.take();
+                chunk.extend_from_slice(piece);
+                handed += piece.len();
+                if handed - released >= RELEASE_CHUNK {
+                    release(released, handed - released);
+                    released = handed;
+                }
+                if !sink(chunk) {
+                    break;
+                }
+            }
+            release(released, raw.len() - released);
+            return Ok(handed as u64);
+        }
+        let limit = entry.uncompressed_size;
+        crate::inflate::inflate_chunks(raw, limit, &release, pool, sink).map_err(|problem| {
+            member_error(&entry.name, format!("corrupt compressed data: {problem}"))
         })
     }
 
@@ -606,7 +634,7 @@ pub struct RawReader<'s, 'a> {
     released: usize,
 }
 
-const RELEASE_CHUNK: usize = 32 << 20;
+pub(crate) const RELEASE_CHUNK: usize = 32 << 20;
 
 impl Read for RawReader<'_, '_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
