@@ -85,47 +85,56 @@ fn spilled(
         problem: format!("spilling to a temporary file: {e}"),
     };
     let mut file = anonymous_file().map_err(io_error)?;
-    // Inflating is the bottleneck: hash and spill the previous chunk on a second thread while
-    // the next one is inflated.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    // Inflating is the bottleneck (on two cores for a large member): the SHA-256 on one thread
+    // and the CRC-32 and the spilling on another keep up with it, and once the inflaters are
+    // done the backlog is worked off on both cores, not one.
+    let (to_hasher, for_hasher) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(4);
+    let (to_writer, for_writer) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(4);
     let pool = wheelfix_wheel::ChunkPool::default();
-    let (inflated, consumed) = std::thread::scope(|scope| {
-        let consumer = scope.spawn(|| -> std::io::Result<(u64, u32, Option<String>)> {
-            let mut hasher = verify.then(Sha256::new);
-            let mut crc = crc32fast::Hasher::new();
-            let mut size = 0u64;
-            for chunk in receiver {
-                crc.update(&chunk);
-                if let Some(hasher) = &mut hasher {
-                    hasher.update(&chunk);
-                }
-                size += chunk.len() as u64;
-                file.write_all(&chunk)?;
-                pool.give(chunk);
-            }
-            file.flush()?;
-            Ok((
-                size,
-                crc.finalize(),
-                hasher.map(|h| urlsafe_b64_nopad(&h.finalize())),
-            ))
-        });
-        let inflated = wheel
-            .archive()
-            .stream_chunks(entry, &pool, &mut |chunk| sender.send(chunk).is_ok());
-        drop(sender);
-        (inflated, consumer.join())
-    });
-    inflated.map_err(wheelfix_wheel::WheelError::from)?;
-    let (size, crc, digest) = match consumed {
-        Ok(result) => result.map_err(io_error)?,
-        Err(_) => {
-            return Err(AuditError::Member {
-                member: member.path.clone(),
-                problem: "the hashing thread failed".into(),
-            });
+    // Whichever thread lets go of a chunk last gives it back for reuse.
+    let done_with = |chunk: Arc<Vec<u8>>| {
+        if let Ok(chunk) = Arc::try_unwrap(chunk) {
+            pool.give(chunk);
         }
     };
+    let (inflated, hashed, written) = std::thread::scope(|scope| {
+        let hasher = scope.spawn(|| {
+            let mut hasher = verify.then(Sha256::new);
+            for chunk in for_hasher {
+                if let Some(hasher) = &mut hasher {
+                    hasher.update(&chunk[..]);
+                }
+                done_with(chunk);
+            }
+            hasher.map(|h| urlsafe_b64_nopad(&h.finalize()))
+        });
+        let writer = scope.spawn(|| -> std::io::Result<(u64, u32)> {
+            let mut crc = crc32fast::Hasher::new();
+            let mut size = 0u64;
+            for chunk in for_writer {
+                crc.update(&chunk);
+                size += chunk.len() as u64;
+                file.write_all(&chunk)?;
+                done_with(chunk);
+            }
+            file.flush()?;
+            Ok((size, crc.finalize()))
+        });
+        let inflated = wheel.archive().stream_chunks(entry, &pool, &mut |chunk| {
+            let chunk = Arc::new(chunk);
+            to_hasher.send(chunk.clone()).is_ok() && to_writer.send(chunk).is_ok()
+        });
+        drop((to_hasher, to_writer));
+        (inflated, hasher.join(), writer.join())
+    });
+    inflated.map_err(wheelfix_wheel::WheelError::from)?;
+    let (Ok(written), Ok(digest)) = (written, hashed) else {
+        return Err(AuditError::Member {
+            member: member.path.clone(),
+            problem: "the hashing or spilling thread failed".into(),
+        });
+    };
+    let (size, crc) = written.map_err(io_error)?;
     if size != entry.uncompressed_size || crc != entry.crc32 {
         return Err(AuditError::Member {
             member: member.path.clone(),
