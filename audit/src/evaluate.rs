@@ -154,6 +154,21 @@ impl Verdict {
         self.policies.iter().find(|p| p.name == name)
     }
 
+    /// The claimed tags of the other libc than the ELF files are linked against, with why they
+    /// are false. All such claims name the same libc and files, so one mismatch stands for all;
+    /// `None` when there are none.
+    pub fn libc_mismatch(&self) -> Option<(Vec<&PlatformTag>, &LibcMismatch)> {
+        let mut mismatched = self
+            .claims
+            .iter()
+            .filter_map(|c| c.libc_mismatch.as_ref().map(|m| (&c.tag, m)));
+        let (first_tag, mismatch) = mismatched.next()?;
+        let tags = std::iter::once(first_tag)
+            .chain(mismatched.map(|(tag, _)| tag))
+            .collect();
+        Some((tags, mismatch))
+    }
+
     /// The tags of a policy name (`linux` → `linux_<arch>`).
     pub fn tags_of(&self, name: &str) -> Vec<PlatformTag> {
         self.policy(name)

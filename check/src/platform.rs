@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use wheelfix_audit::{
-    Analysis, AnalyzeOptions, EvaluateOptions, KnownFacts, LibcMismatch, Verdict, analyze,
-    evaluate, location_label,
+    Analysis, AnalyzeOptions, EvaluateOptions, KnownFacts, Verdict, analyze, evaluate,
+    location_label,
 };
 use wheelfix_elf::ElfFacts;
 use wheelfix_policies::PolicySet;
-use wheelfix_tags::{PlatformTag, WheelFilename};
+use wheelfix_tags::WheelFilename;
 use wheelfix_wheel::Wheel;
 
 use crate::CheckOptions;
@@ -136,15 +136,10 @@ fn audit(
 /// One `T001` for the claims of the other libc than the ELF files are linked against (all
 /// such claims name the same libc), at the first file that names the wheel's libc.
 fn libc_mismatches(verdict: &Verdict, findings: &mut Vec<Finding>) {
-    let mismatched: Vec<(&PlatformTag, &LibcMismatch)> = verdict
-        .claims
-        .iter()
-        .filter_map(|c| c.libc_mismatch.as_ref().map(|m| (&c.tag, m)))
-        .collect();
-    let Some((_, mismatch)) = mismatched.first() else {
+    let Some((tags, mismatch)) = verdict.libc_mismatch() else {
         return;
     };
-    let tags: Vec<String> = mismatched.iter().map(|(t, _)| format!("`{t}`")).collect();
+    let tags: Vec<String> = tags.iter().map(|t| format!("`{t}`")).collect();
     let files: Vec<String> = mismatch.files.iter().map(|f| format!("`{f}`")).collect();
     let files_text = match files.len() {
         0 => "its ELF files are".to_owned(),

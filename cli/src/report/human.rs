@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use wheelfix_audit::{DepTree, LibcMismatch, PolicyAssessment, Verdict, location_label};
+use wheelfix_audit::{DepTree, PolicyAssessment, Verdict, location_label};
 use wheelfix_tags::PlatformTag;
 
 use crate::commands::audit::{Outcome, passes};
@@ -167,15 +167,10 @@ fn platform(
 /// name the wheel's libc: such a claim is false whatever the policies say. All such claims name
 /// the same libc (the one the wheel is not judged as), so they share one line.
 fn libc_mismatches(out: &mut dyn Write, verdict: &Verdict) -> io::Result<()> {
-    let mismatched: Vec<(&PlatformTag, &LibcMismatch)> = verdict
-        .claims
-        .iter()
-        .filter_map(|c| c.libc_mismatch.as_ref().map(|m| (&c.tag, m)))
-        .collect();
-    let Some((_, mismatch)) = mismatched.first() else {
+    let Some((tags, mismatch)) = verdict.libc_mismatch() else {
         return Ok(());
     };
-    let tags: Vec<String> = mismatched.iter().map(|(t, _)| t.to_string()).collect();
+    let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
     let shown: Vec<&str> = mismatch
         .files
         .iter()
