@@ -2,7 +2,7 @@
 //! enough, with exactly the output a sequential inflater gives.
 //!
 //! DEFLATE is one sequential stream, so the second core works speculatively, the way rapidgzip
-//! does: it looks for a block boundary near the middle of the compressed bytes and inflates
+//! does: it looks for a block boundary at about 2/5 of the compressed bytes and inflates
 //! from there with a stand-in for the 32 KiB window it cannot know yet. It does so twice, with
 //! two different stand-ins, until the last 32 KiB it produced no longer depend on the window:
 //! an output byte both passes agree on is a literal or a copy of one, a byte they disagree on
@@ -10,8 +10,9 @@
 //! from the start and stops at the guessed boundary only if it really reaches a block boundary
 //! at that exact bit; then the second half's window-dependent bytes are filled in from the
 //! first half's last 32 KiB. In every other case (no boundary found, the guess was not a real
-//! boundary, the second half failed or grew too large) the first core just carries on, so the
-//! speculation can cost time but never changes the output or the errors reported.
+//! boundary, the second half gave up before the window stopped mattering) the first core just
+//! carries on, so the speculation can cost time but never changes the output or the errors
+//! reported.
 //!
 //! Not here: zip framing, and checking the output against the archive's size and CRC-32
 //! (`zip.rs`); hashing and spilling (the callers' sinks).
@@ -19,7 +20,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 
-use crate::zip::RELEASE_CHUNK;
+use crate::zip::ReleaseCursor;
 
 /// Output is handed out in chunks of this size (the last one may be shorter).
 pub(crate) const CHUNK: usize = 1 << 20;
@@ -28,10 +29,10 @@ pub(crate) const CHUNK: usize = 1 << 20;
 const WINDOW: usize = 32 << 10;
 
 /// The share of the compressed bytes the front inflates. Less than half: the front's thread
-/// also shares its core with the caller's consumer of the chunks (hashing, spilling), and the
-/// back's output waits for the front anyway. Measured on xgboost's 347 MB library with a
-/// SHA-256 and spilling consumer, two vCPUs: 2/5 gave the shortest wall time (0.83 s; 1/2:
-/// 0.90 s, 3/10: 0.88 s).
+/// shares the cores with the caller's consumers of the chunks (hashing, spilling), and the
+/// back's output waits for the front anyway. Measured on xgboost's 347 MB library (repair,
+/// two vCPUs, BENCHMARKS.md): 2/5 gave the shortest wall time (0.80–0.82 s; 9/20: 0.80–0.84 s,
+/// 1/2: 0.84–0.90 s, 7/20: 0.81–0.87 s).
 const SPLIT: (u64, u64) = (2, 5);
 
 /// Below this many compressed bytes a second thread costs more than it saves.
@@ -50,9 +51,9 @@ const DUAL_PASS_CAP: u64 = 16 << 20;
 const TRIAL_OUTPUT: usize = 256 << 10;
 
 /// Inflate the raw DEFLATE stream `compressed`, handing its output to `sink` in order, in
-/// chunks of at most [`CHUNK`] bytes taken from `pool`. Stops early when
-/// `sink` returns false or after `limit + 1` bytes (so the caller, comparing the total it
-/// returns with what it expected, sees that there was more). `release(offset, len)` is told which compressed bytes
+/// chunks of at most [`CHUNK`] bytes taken from `pool`. Stops early when `sink` returns false
+/// or after `limit + 1` bytes (so the caller, comparing the total it returns with what it
+/// expected, sees that there was more). `release(offset, len)` is told which compressed bytes
 /// will not be read again. The error is zlib's description of the corruption.
 pub(crate) fn inflate_chunks(
     compressed: &[u8],
@@ -115,9 +116,7 @@ fn inflate_from_guess(
         // From here the back's output is the stream's: it is patched and handed out in order.
         let window = front.window();
         let back_start = boundary.div_ceil(8) as usize;
-        if back_start > front.released {
-            (front.release)(front.released, back_start - front.released);
-        }
+        front.released.finish(back_start, front.release);
         let mut message = Ok(first);
         if !front.chunk.is_empty() && !front.hand_out(sink) {
             message = Ok(Back::End);
@@ -151,7 +150,7 @@ fn inflate_from_guess(
         abandon.store(true, Ordering::Relaxed);
         drop(receiver);
         // Bytes after the end of the stream, if any, are not read either.
-        (front.release)(back_start, compressed.len().saturating_sub(back_start));
+        ReleaseCursor::at(back_start).finish(compressed.len(), release);
         outcome
     })
 }
@@ -159,7 +158,7 @@ fn inflate_from_guess(
 /// What the speculative inflater sends the front.
 enum Back {
     /// Output, with the (offset, window index) of each byte still to be copied from the
-    /// window. Chunks come in order, all of [`CHUNK`] bytes but the last.
+    /// window. Chunks come in order, at most [`CHUNK`] bytes each.
     Chunk(Vec<u8>, Vec<(u32, u16)>),
     /// Only ever the first message: nothing usable will come.
     GaveUp,
@@ -209,7 +208,7 @@ struct Front<'c, 'r> {
     compressed: &'c [u8],
     release: &'r (dyn Fn(usize, usize) + Sync),
     consumed: usize,
-    released: usize,
+    released: ReleaseCursor,
     produced: u64,
     limit: u64,
     /// The last [`WINDOW`] bytes of the chunks already handed out.
@@ -230,7 +229,7 @@ impl<'c, 'r> Front<'c, 'r> {
             compressed,
             release,
             consumed: 0,
-            released: 0,
+            released: ReleaseCursor::at(0),
             produced: 0,
             limit,
             tail: Vec::new(),
@@ -264,9 +263,11 @@ impl<'c, 'r> Front<'c, 'r> {
                         .map_or(self.compressed.len(), |end| end.min(self.compressed.len()))
                 })
                 .filter(|&end| end > self.consumed);
-            let input =
-                &self.compressed[self.consumed..far_before.unwrap_or(self.compressed.len())];
-            let input = &input[..input.len().min(CHUNK * 4)];
+            let input = next_input(
+                self.compressed,
+                self.consumed,
+                far_before.unwrap_or(self.compressed.len()),
+            );
             let room = CHUNK - self.chunk.len();
             let stop_at_blocks = stop_at.is_some() && far_before.is_none();
             let step = self
@@ -275,10 +276,7 @@ impl<'c, 'r> Front<'c, 'r> {
                 .map_err(str::to_owned)?;
             self.consumed += step.consumed;
             self.produced += step.produced as u64;
-            if self.consumed - self.released >= RELEASE_CHUNK {
-                (self.release)(self.released, self.consumed - self.released);
-                self.released = self.consumed;
-            }
+            self.released.advance(self.consumed, self.release);
             if step.stream_end || self.produced > self.limit {
                 let excess = self.produced.saturating_sub(self.limit.saturating_add(1));
                 self.chunk.truncate(self.chunk.len() - excess as usize);
@@ -286,7 +284,7 @@ impl<'c, 'r> Front<'c, 'r> {
                 if !self.chunk.is_empty() {
                     self.hand_out(sink);
                 }
-                (self.release)(self.released, self.compressed.len() - self.released);
+                self.released.finish(self.compressed.len(), self.release);
                 return Ok(Reached::End);
             }
             if let (Some(target), Some(buffered)) = (stop_at, step.block_boundary) {
@@ -329,6 +327,14 @@ impl<'c, 'r> Front<'c, 'r> {
     }
 }
 
+/// The compressed bytes from `from` up to `end`, at most four chunks' worth: one inflate call.
+fn next_input(compressed: &[u8], from: usize, end: usize) -> &[u8] {
+    let end = end
+        .min(compressed.len())
+        .min(from.saturating_add(CHUNK * 4));
+    compressed.get(from..end).unwrap_or_default()
+}
+
 /// The stand-in windows of the two passes: window byte `i` reads as `first(i)` in one and
 /// `second(i)` in the other. The two differ for every `i`, and the pair gives `i` back.
 fn stand_in_windows() -> (Vec<u8>, Vec<u8>) {
@@ -359,13 +365,7 @@ fn speculate(
     front: SyncSender<Back>,
 ) {
     let mut consumed = start.div_ceil(8) as usize;
-    let mut released = consumed;
-    let mut release_read = |consumed: usize| {
-        if consumed - released >= RELEASE_CHUNK {
-            release(released, consumed - released);
-            released = consumed;
-        }
-    };
+    let mut released = ReleaseCursor::at(consumed);
     let Some((mut inflater, pending, mut produced)) =
         dual_pass(compressed, start, limit, abandon, pool, &mut consumed)
     else {
@@ -384,8 +384,7 @@ fn speculate(
         if abandon.load(Ordering::Relaxed) {
             return;
         }
-        let input = compressed.get(consumed..).unwrap_or_default();
-        let input = &input[..input.len().min(CHUNK * 4)];
+        let input = next_input(compressed, consumed, compressed.len());
         let room = CHUNK - chunk.len();
         let step = match inflater.inflate_into(input, &mut chunk, room, false) {
             Ok(step) => step,
@@ -396,7 +395,7 @@ fn speculate(
         };
         consumed += step.consumed;
         produced += step.produced as u64;
-        release_read(consumed);
+        released.advance(consumed, release);
         ended = step.stream_end || produced > limit;
         if !ended && step.consumed == 0 && step.produced == 0 {
             let _ = front.send(Back::Corrupt(STREAM_CUT_SHORT.to_owned()));
@@ -444,8 +443,7 @@ fn dual_pass(
             return None;
         }
         let before = chunk.len();
-        let input = compressed.get(*consumed..)?;
-        let input = &input[..input.len().min(CHUNK * 4)];
+        let input = next_input(compressed, *consumed, compressed.len());
         let room = CHUNK - before;
         let step = first.inflate_into(input, &mut chunk, room, false).ok()?;
         scratch.clear();

@@ -406,7 +406,7 @@ impl<'a> ZipArchive<'a> {
             data: raw,
             base,
             position: 0,
-            released: 0,
+            released: ReleaseCursor::at(0),
         })
     }
 
@@ -430,20 +430,17 @@ impl<'a> ZipArchive<'a> {
         };
         if entry.method == METHOD_STORED {
             let mut handed = 0usize;
-            let mut released = 0usize;
+            let mut released = ReleaseCursor::at(0);
             for piece in raw.chunks(crate::inflate::CHUNK) {
                 let mut chunk = pool.take();
                 chunk.extend_from_slice(piece);
                 handed += piece.len();
-                if handed - released >= RELEASE_CHUNK {
-                    release(released, handed - released);
-                    released = handed;
-                }
+                released.advance(handed, &release);
                 if !sink(chunk) {
                     break;
                 }
             }
-            release(released, raw.len() - released);
+            released.finish(raw.len(), &release);
             return Ok(handed as u64);
         }
         let limit = entry.uncompressed_size;
@@ -631,10 +628,36 @@ pub struct RawReader<'s, 'a> {
     data: &'a [u8],
     base: usize,
     position: usize,
-    released: usize,
+    released: ReleaseCursor,
 }
 
-pub(crate) const RELEASE_CHUNK: usize = 32 << 20;
+const RELEASE_CHUNK: usize = 32 << 20;
+
+/// How far a reader of stored bytes has told the release hook: whole [`RELEASE_CHUNK`] steps
+/// as it goes, the rest when it is done.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReleaseCursor(usize);
+
+impl ReleaseCursor {
+    pub(crate) fn at(offset: usize) -> ReleaseCursor {
+        ReleaseCursor(offset)
+    }
+
+    /// Read up to `consumed`: release it once a whole step has been read since the last time.
+    pub(crate) fn advance(&mut self, consumed: usize, release: &dyn Fn(usize, usize)) {
+        if consumed.saturating_sub(self.0) >= RELEASE_CHUNK {
+            self.finish(consumed, release);
+        }
+    }
+
+    /// Done up to `end`: release whatever is left before it.
+    pub(crate) fn finish(&mut self, end: usize, release: &dyn Fn(usize, usize)) {
+        if end > self.0 {
+            release(self.0, end - self.0);
+            self.0 = end;
+        }
+    }
+}
 
 impl Read for RawReader<'_, '_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -642,13 +665,15 @@ impl Read for RawReader<'_, '_> {
         let n = rest.len().min(buf.len());
         buf[..n].copy_from_slice(&rest[..n]);
         self.position += n;
-        if self.position - self.released >= RELEASE_CHUNK
-            || (n == 0 && self.position > self.released)
-        {
+        let release = |offset: usize, len: usize| {
             if let Some(hook) = &self.archive.release.0 {
-                hook(self.base + self.released, self.position - self.released);
+                hook(self.base + offset, len);
             }
-            self.released = self.position;
+        };
+        if n == 0 {
+            self.released.finish(self.position, &release);
+        } else {
+            self.released.advance(self.position, &release);
         }
         Ok(n)
     }
